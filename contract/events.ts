@@ -1,0 +1,8 @@
+import { defineEvents } from './define.js';
+import { healthSchema } from './methods/app.js';
+
+/** Events main pushes to every renderer. Later issues add theirs here. */
+export const events = defineEvents({
+  /** Sent when any part of the health changes, and at least every 30 s. */
+  'app.health': healthSchema,
+});

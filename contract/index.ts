@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import { appMethods } from './methods/app.js';
+import { events } from './events.js';
+
+export * from './errors.js';
+export * from './access.js';
+export * from './define.js';
+export * from './methods/app.js';
+export { events } from './events.js';
+
+/**
+ * Every method of the contract. Each domain keeps its methods in contract/methods/<domain>.ts;
+ * this table is their union, and the dispatcher in main refuses anything not in it.
+ */
+export const methods = {
+  ...appMethods,
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+/** What the caller passes (before defaults are applied). */
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+/** What the handler receives (after parsing). */
+export type ParsedInput<M extends MethodName> = z.output<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(methods, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}
