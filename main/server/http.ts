@@ -1,14 +1,12 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
 import type { CallContext } from '../app/context.js';
 import type { Dispatch } from '../app/dispatcher.js';
 import type { EventBus } from '../app/events.js';
 import type { Logger } from '../app/log.js';
-import { contentSecurityPolicy } from '../app/security.js';
+import { resolveStaticFile } from './static.js';
 
 /** A route outside /rpc and /events, e.g. /img/ for image bytes. Return false to fall through. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: CallContext) => Promise<boolean> | boolean;
@@ -40,21 +38,6 @@ export interface HttpServer {
 const tokenCookie = 'cusp_token';
 const sessionCookie = 'cusp_session';
 const maxBodyBytes = 1024 * 1024;
-
-const mimeTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
 
 /**
  * The loopback HTTP transport of the contract (`cusp serve`, browser tests):
@@ -235,23 +218,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Serves the built renderer. Unknown paths without an extension get index.html (client-side routes like /consult). */
+/** Serves the built renderer (see resolveStaticFile for what maps where). */
 async function serveStatic(root: string, pathname: string, res: ServerResponse): Promise<void> {
-  const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
-  let file = join(root, relative);
-  if (!file.startsWith(root + sep) && file !== root) return void res.writeHead(403).end();
-  let info = await stat(file).catch(() => null);
-  if (!info?.isFile() && !extname(relative)) {
-    file = join(root, 'index.html');
-    info = await stat(file).catch(() => null);
-  }
-  if (!info?.isFile()) return void res.writeHead(404).end();
-  const type = mimeTypes[extname(file)] ?? 'application/octet-stream';
-  res.writeHead(200, {
-    'Content-Type': type,
-    'Content-Length': info.size,
-    'Content-Security-Policy': contentSecurityPolicy,
-    'Cache-Control': file.includes(`${sep}assets${sep}`) ? 'private, max-age=31536000, immutable' : 'no-cache',
-  });
-  createReadStream(file).pipe(res);
+  const file = await resolveStaticFile(root, pathname);
+  if (file === 'forbidden') return void res.writeHead(403).end();
+  if (!file) return void res.writeHead(404).end();
+  res.writeHead(200, file.headers);
+  createReadStream(file.path).pipe(res);
 }
