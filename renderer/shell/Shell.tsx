@@ -1,0 +1,84 @@
+import { useEffect, useRef, type ComponentType } from 'react';
+import { useTranslation } from 'react-i18next';
+import { InboxPage, PatientsPage, SchedulePage } from '../pages/placeholders.js';
+import { NotFoundPage } from '../pages/NotFoundPage.js';
+import { SettingsPage } from '../pages/SettingsPage.js';
+import { LanguageSwitch } from './LanguageSwitch.js';
+import { hrefFor, useRoutePath } from './router.js';
+import { StatusBar } from './StatusBar.js';
+
+type NavKey = 'nav.patients' | 'nav.schedule' | 'nav.inbox' | 'nav.settings';
+
+/** The screens reachable from the navigation, in its order. Later issues replace the placeholders. */
+const routes: ReadonlyArray<{ path: string; label: NavKey; Page: ComponentType }> = [
+  { path: '/patients', label: 'nav.patients', Page: PatientsPage },
+  { path: '/schedule', label: 'nav.schedule', Page: SchedulePage },
+  { path: '/inbox', label: 'nav.inbox', Page: InboxPage },
+  { path: '/settings', label: 'nav.settings', Page: SettingsPage },
+];
+
+/** Header, navigation, the current screen and the status bar. */
+export function Shell() {
+  const { t } = useTranslation();
+  const path = useRoutePath();
+  const route = routes.find((r) => path === r.path || path.startsWith(`${r.path}/`));
+  const Page = route?.Page ?? NotFoundPage;
+  const main = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+
+  useEffect(() => {
+    document.title = route ? `${t(route.label)} — ${t('app.name')}` : t('app.name');
+  }, [route, t]);
+
+  // After a navigation (not on first load), move the focus to the new page's title.
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    main.current?.querySelector<HTMLElement>('#page-title')?.focus();
+  }, [path]);
+
+  return (
+    <div className="shell">
+      <button type="button" className="skip-link" onClick={() => main.current?.focus()}>
+        {t('app.skipToContent')}
+      </button>
+      <header className="app-header">
+        <div className="brand">
+          <BrandMark />
+          <span className="brand-name">{t('app.name')}</span>
+          <span className="brand-tagline">{t('app.tagline')}</span>
+        </div>
+        <LanguageSwitch />
+      </header>
+      <nav className="app-nav" aria-label={t('nav.label')}>
+        <ul>
+          {routes.map((r) => (
+            <li key={r.path}>
+              <a href={hrefFor(r.path)} aria-current={r === route ? 'page' : undefined}>
+                {t(r.label)}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="app-main" id="main" ref={main} tabIndex={-1}>
+        <Page />
+      </main>
+      <StatusBar />
+    </div>
+  );
+}
+
+/** A molar outline, the same drawing as the favicon. */
+function BrandMark() {
+  return (
+    <svg className="brand-mark" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+      <path
+        d="M9 7c-3 0-4.5 3-4 6.5.4 3 2 5 2.6 8.4.5 3 1.4 4.1 2.6 4.1 1.6 0 1.8-2.4 2.3-4.6.4-1.7 1.2-2.6 3.5-2.6s3.1.9 3.5 2.6c.5 2.2.7 4.6 2.3 4.6 1.2 0 2.1-1.1 2.6-4.1.6-3.4 2.2-5.4 2.6-8.4C27.5 10 26 7 23 7c-2.6 0-4 1.5-7 1.5S11.6 7 9 7z"
+        fill="currentColor"
+      />
+    </svg>
+  );
+}

@@ -1,0 +1,178 @@
+// Pins down the renderer shell against the real `cusp serve` in Debian's headless Chromium:
+// it opens in French (the workstation's language), switches to English and remembers it, shows
+// live health from the server, navigates by keyboard, shows contract errors translated; and the
+// HTTP transport refuses what it must (no token, wrong Host, bad input, unknown methods).
+import { request } from 'node:http';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshotPath, type Chromium } from '../support/chromium.js';
+import { startServe, type ServeProcess } from '../support/serve.js';
+
+let serve: ServeProcess;
+let browser: Chromium;
+let page: Page;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  serve = await startServe();
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await serve?.stop();
+});
+
+async function rpc(method: unknown, input: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${serve.origin}/rpc`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${serve.token}`, ...headers },
+    body: JSON.stringify({ method, input }),
+  });
+  return { status: response.status, body: (await response.json()) as { ok: boolean; value?: unknown; error?: { code: string } } };
+}
+
+describe('the shell in Chromium', () => {
+  it('opens from the printed URL in French, with the CSP on the page and no console errors', async () => {
+    const response = await page.goto(serve.url);
+    // The token in the address was traded for a cookie and dropped from the address bar.
+    expect(new URL(page.url()).search).toBe('');
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Patients');
+    expect(await page.locator('html').getAttribute('lang')).toBe('fr');
+    const nav = page.getByRole('navigation', { name: 'Navigation principale' });
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Patients', 'Agenda', 'Images à classer', 'Réglages']);
+    expect(await nav.getByRole('link', { name: 'Patients' }).getAttribute('aria-current')).toBe('page');
+    expect(await page.title()).toBe('Patients — Cusp');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows the server health in the status bar, live over server-sent events', async () => {
+    const bar = page.getByRole('contentinfo', { name: 'État du système' });
+    // A fresh data folder: no database or store set up yet, no Orthanc configured, an empty queue.
+    await expect.poll(() => bar.locator('[data-component="database"]').getAttribute('data-state')).toBe('unconfigured');
+    expect(await bar.locator('[data-component="database"] .status-value').textContent()).toBe('Non configuré');
+    expect(await bar.locator('[data-component="orthanc"]').getAttribute('data-state')).toBe('unconfigured');
+    expect(await bar.locator('[data-component="ingest"] .status-value').textContent()).toBe(
+      '0 en attente · 0 en échec · 0 en quarantaine · 0 à envoyer',
+    );
+    expect(await bar.locator('[data-status]').textContent()).toBe('Aucun problème');
+    await expect.poll(() => bar.locator('[data-connection]').getAttribute('data-connection')).toBe('live');
+    await page.screenshot({ path: screenshotPath('shell-fr'), fullPage: true });
+  });
+
+  it('navigates by keyboard and moves the focus to the new page title', async () => {
+    await page.getByRole('link', { name: 'Agenda' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Agenda');
+    expect(new URL(page.url()).hash).toBe('#/schedule');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('page-title');
+    expect(await page.title()).toBe('Agenda — Cusp');
+  });
+
+  it('shows the real app.info of this workstation in Settings', async () => {
+    await page.getByRole('link', { name: 'Réglages' }).click();
+    await expect.poll(() => page.locator('.facts').textContent()).toContain(serve.dataDir);
+    await page.screenshot({ path: screenshotPath('settings-fr'), fullPage: true });
+  });
+
+  it('switches to English, and the choice survives a reload', async () => {
+    await page.getByLabel('Langue').selectOption('en');
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('h1').textContent()).toBe('Settings');
+    expect(await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link').allTextContents()).toEqual([
+      'Patients',
+      'Schedule',
+      'Imaging inbox',
+      'Settings',
+    ]);
+
+    await page.goto(`${serve.origin}/#/patients`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Patients');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    const bar = page.getByRole('contentinfo', { name: 'System status' });
+    await expect.poll(() => bar.locator('[data-component="database"] .status-value').textContent()).toBe('Not set up');
+    await page.screenshot({ path: screenshotPath('shell-en'), fullPage: true });
+  });
+
+  it('calls app.info through the HTTP transport from the page (cookie)', async () => {
+    const result = await page.evaluate(async () => {
+      const response = await fetch('/rpc', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        credentials: 'same-origin',
+        body: JSON.stringify({ method: 'app.info', input: {} }),
+      });
+      return response.json();
+    });
+    expect(result).toMatchObject({ ok: true, value: { name: 'Cusp', dataDir: serve.dataDir, language: 'fr' } });
+  });
+
+  it('shows a contract error as a translated message a person can act on', async () => {
+    // Losing the token cookie (e.g. the server restarted with a new one) makes every call UNAUTHENTICATED.
+    await browser.context.clearCookies();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const alert = page.locator('.card [role="alert"]');
+    await expect.poll(() => alert.getAttribute('data-code')).toBe('UNAUTHENTICATED');
+    expect(await alert.textContent()).toContain('open the address that `cusp serve` printed');
+    expect(await alert.getByRole('button', { name: 'Try again' }).count()).toBe(1);
+  });
+});
+
+describe('the HTTP transport of cusp serve', () => {
+  it('answers app.info to a Bearer token', async () => {
+    const { status, body } = await rpc('app.info', {});
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ ok: true, value: { name: 'Cusp', dataDir: serve.dataDir } });
+  });
+
+  it('returns INVALID_INPUT for input that breaks the schema', async () => {
+    expect((await rpc('app.info', { unexpected: true })).body).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+
+  it.each(['app.nope', '__proto__', 'constructor', 'toString'])('refuses the unknown method %s', async (method) => {
+    const { status, body } = await rpc(method, {});
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+
+  it('answers 401 without the token, and with a wrong one', async () => {
+    const bare = await fetch(`${serve.origin}/rpc`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ method: 'app.info', input: {} }),
+    });
+    expect(bare.status).toBe(401);
+    const wrong = await fetch(`${serve.origin}/rpc`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${'x'.repeat(serve.token.length)}` },
+      body: JSON.stringify({ method: 'app.info', input: {} }),
+    });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(`${serve.origin}/`)).status).toBe(401);
+  });
+
+  it('refuses a request whose Host header names another server (DNS rebinding)', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const port = Number(new URL(serve.origin).port);
+      const req = request(
+        { host: '127.0.0.1', port, path: '/rpc', method: 'POST', headers: { Host: `evil.example:${port}`, Authorization: `Bearer ${serve.token}`, 'Content-Type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ method: 'app.info', input: {} }));
+    });
+    expect(status).toBe(421);
+  });
+});
