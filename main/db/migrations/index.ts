@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+import * as practice from './20261128153000_practice.js';
+
+export interface Migration {
+  /** `YYYYMMDDHHmmss_what`, the name knex records in `knex_migrations`. */
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+  /** `{ transaction: false }` for SQLite table rebuilds (PRAGMA foreign_keys cannot change inside one). */
+  config?: { transaction?: boolean };
+}
+
+/**
+ * Every migration, oldest first. A static list (no folder scan) so it works from a packaged app.
+ * Append new files at the end; never edit or reorder one that has shipped.
+ */
+export const migrations: readonly Migration[] = [
+  { name: '20261128153000_practice', ...practice },
+];

@@ -1,0 +1,41 @@
+// Pins down the schema's life cycle on both databases: migrations go up and down cleanly,
+// a database made by an older migration set upgrades in place, and the database itself
+// refuses what must never happen (audit edits, overlapping bookings, malformed instants).
+import { afterEach, describe, expect, it } from 'vitest';
+import { appliedMigrations, migrateDownAll, migrateToLatest } from '../../../main/db/migrate.js';
+import { migrations } from '../../../main/db/migrations/index.js';
+import { databases, freshDatabase, type TestDatabase } from '../../support/databases.js';
+
+describe.each(databases)('migrations on %s', (client) => {
+  let t: TestDatabase;
+  afterEach(async () => t?.close());
+
+  it('runs every migration up, down and up again', async () => {
+    t = await freshDatabase(client, { migrate: false });
+    const { knex } = t.db;
+    expect(await migrateToLatest(knex)).toEqual(migrations.map((m) => m.name));
+    expect(await knex.schema.hasTable('patients')).toBe(true);
+    expect(await migrateToLatest(knex)).toEqual([]);
+    expect(await migrateDownAll(knex)).toHaveLength(migrations.length);
+    for (const table of ['patients', 'appointments', 'audit_log', 'images']) {
+      expect(await knex.schema.hasTable(table)).toBe(false);
+    }
+    expect(await migrateToLatest(knex)).toHaveLength(migrations.length);
+    expect(await appliedMigrations(knex)).toEqual(migrations.map((m) => m.name));
+  });
+
+  it('upgrades a database created by an older migration set in place, keeping its rows', async () => {
+    t = await freshDatabase(client, { migrate: false });
+    const { knex } = t.db;
+    await migrateToLatest(knex, migrations.slice(0, 1));
+    const now = new Date().toISOString();
+    await knex('practices').insert({ id: '00000000-0000-4000-8000-000000000001', name: 'Old', created_at: now, updated_at: now });
+    const extra = {
+      name: '29991231235959_test_extra',
+      up: async (k: typeof knex) => k.schema.alterTable('practices', (tb) => tb.text('test_note')),
+      down: async (k: typeof knex) => k.schema.alterTable('practices', (tb) => tb.dropColumn('test_note')),
+    };
+    expect(await migrateToLatest(knex, [...migrations, extra])).toEqual([...migrations.slice(1).map((m) => m.name), extra.name]);
+    expect(await knex('practices').select('name', 'test_note')).toEqual([{ name: 'Old', test_note: null }]);
+  });
+});
