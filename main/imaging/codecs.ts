@@ -1,0 +1,130 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
+
+/**
+ * The Cornerstone WebAssembly codecs, loaded lazily once per thread. Every wrapper copies its
+ * result out of the WASM heap, because the next call on the same codec reuses that memory.
+ */
+const require = createRequire(import.meta.url);
+
+export interface CodecFrameInfo {
+  width: number;
+  height: number;
+  bitsPerSample: number;
+  componentCount: number;
+  isSigned?: boolean;
+  isUsingColorTransform?: boolean;
+}
+
+interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  getDecodedBuffer(): Uint8Array;
+  readHeader?(): void;
+  decode(): void;
+  getFrameInfo(): CodecFrameInfo;
+  delete(): void;
+}
+interface WasmEncoder {
+  getDecodedBuffer(info: CodecFrameInfo): Uint8Array;
+  getEncodedBuffer(): Uint8Array;
+  encode(): void;
+  setQuality?(lossless: boolean, quantizationStep: number): void;
+  setNearLossless?(near: number): void;
+  setDecompositions?(levels: number): void;
+  delete(): void;
+}
+type WasmModule = Record<string, new () => WasmDecoder & WasmEncoder> & { getExceptionMessage?: (e: number) => string };
+
+const modules = new Map<string, Promise<WasmModule>>();
+function wasm(specifier: string): Promise<WasmModule> {
+  let loading = modules.get(specifier);
+  if (!loading) {
+    loading = import(pathToFileURL(require.resolve(specifier)).href).then(
+      (m: { default: (options?: object) => Promise<WasmModule> }) => m.default({ print: () => {}, printErr: () => {} }),
+    );
+    modules.set(specifier, loading);
+  }
+  return loading;
+}
+
+export interface DecodedCodestream {
+  info: CodecFrameInfo;
+  /** Samples as the codec produced them: 8-bit, or 16-bit little-endian in a byte array. */
+  bytes: Uint8Array;
+}
+
+async function decodeWith(specifier: string, className: string, frame: Uint8Array): Promise<DecodedCodestream> {
+  const module = await wasm(specifier);
+  const decoder = new module[className]!();
+  try {
+    decoder.getEncodedBuffer(frame.length).set(frame);
+    decoder.decode();
+    const info = { ...decoder.getFrameInfo() };
+    const bytes = new Uint8Array(decoder.getDecodedBuffer());
+    return { info, bytes };
+  } catch (e) {
+    throw new Error(typeof e === 'number' && module.getExceptionMessage ? module.getExceptionMessage(e) : String(e));
+  } finally {
+    decoder.delete();
+  }
+}
+
+export const decodeJpeg8 = (frame: Uint8Array) => decodeWith('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', 'JPEGDecoder', frame);
+export const decodeJpegLs = (frame: Uint8Array) => decodeWith('@cornerstonejs/codec-charls/decodewasmjs', 'JpegLSDecoder', frame);
+export const decodeJ2k = (frame: Uint8Array) => decodeWith('@cornerstonejs/codec-openjpeg/decodewasmjs', 'J2KDecoder', frame);
+export const decodeHtj2k = (frame: Uint8Array) => decodeWith('@cornerstonejs/codec-openjph/wasmjs', 'HTJ2KDecoder', frame);
+
+/** JPEG Lossless (process 14, any selection value), 2–16 bits. */
+export function decodeJpegLossless(frame: Uint8Array, bytesPerSample: 1 | 2): Uint8Array | Uint16Array {
+  const copy = frame.slice();
+  return new JpegLosslessDecoder().decode(copy.buffer, 0, copy.length, bytesPerSample);
+}
+
+interface JpegImage {
+  parse(data: Uint8Array): void;
+  colorTransform?: boolean;
+  width: number;
+  height: number;
+  getData16(width: number, height: number): Uint16Array;
+  getData(width: number, height: number): Uint8Array;
+}
+let jpegImage: Promise<new () => JpegImage> | undefined;
+/**
+ * 12-bit JPEG (extended, process 4) has no WebAssembly codec; Cornerstone's DICOM image loader
+ * ships pdf.js's JavaScript decoder for it, which we reuse from the installed package.
+ */
+export async function decodeJpeg12(frame: Uint8Array): Promise<Uint16Array> {
+  jpegImage ??= import(
+    pathToFileURL(join(dirname(require.resolve('@cornerstonejs/dicom-image-loader/package.json')), 'dist/esm/codecs/jpeg.js')).href
+  ).then((m: { default: new () => JpegImage }) => m.default);
+  const Jpeg = await jpegImage;
+  const jpeg = new Jpeg();
+  jpeg.parse(frame);
+  jpeg.colorTransform = false;
+  return jpeg.getData16(jpeg.width, jpeg.height);
+}
+
+export type LosslessCodec = 'jpegls' | 'htj2k' | 'j2k';
+
+/** Encodes one frame losslessly. `samples` is interleaved, 8-bit in a byte array or 16-bit little endian. */
+export async function encodeLossless(codec: LosslessCodec, samples: Uint8Array, info: CodecFrameInfo): Promise<Uint8Array> {
+  const [specifier, className] = {
+    jpegls: ['@cornerstonejs/codec-charls/wasmjs', 'JpegLSEncoder'],
+    htj2k: ['@cornerstonejs/codec-openjph/wasmjs', 'HTJ2KEncoder'],
+    j2k: ['@cornerstonejs/codec-openjpeg/wasmjs', 'J2KEncoder'],
+  }[codec] as [string, string];
+  const module = await wasm(specifier);
+  const encoder = new module[className]!();
+  try {
+    encoder.getDecodedBuffer(info).set(samples);
+    if (codec === 'htj2k') encoder.setQuality!(true, 0);
+    encoder.encode();
+    return new Uint8Array(encoder.getEncodedBuffer());
+  } catch (e) {
+    throw new Error(typeof e === 'number' && module.getExceptionMessage ? module.getExceptionMessage(e) : String(e));
+  } finally {
+    encoder.delete();
+  }
+}

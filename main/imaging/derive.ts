@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import { loadImage, type InputKind, type SourceImage } from './image.js';
+import { makeMaster } from './master.js';
+import type { ImageMetadata } from './metadata.js';
+import { defaultPreset, type Preset, type VariantSpec } from './presets.js';
+import { render, type RenderedImage, type Window } from './render.js';
+
+export type Variant = 'thumb50' | 'thumb200' | 'preview' | 'view';
+export const variants: readonly Variant[] = ['thumb50', 'thumb200', 'preview', 'view'];
+
+/** Written into every lossy output (EXIF ImageDescription) so that a copy found later says what it is. */
+export const notForDiagnosis = 'Cusp lossy derivative - NOT FOR DIAGNOSIS; use the lossless master';
+
+export interface Derivative {
+  variant: Variant;
+  bytes: Buffer;
+  contentType: string;
+  format: VariantSpec['format'];
+  quality: number;
+  width: number;
+  height: number;
+  sha256: string;
+  lossy: true;
+}
+
+export interface MasterOutput {
+  bytes: Buffer;
+  contentType: 'application/dicom' | 'image/jpeg' | 'image/png' | 'image/webp' | 'image/tiff';
+  sha256: string;
+  encoding: 'original' | 'jpegls' | 'htj2k' | 'j2k';
+  transferSyntaxUid?: string;
+  verifiedBitExact: boolean;
+  note?: string;
+}
+
+export interface DeriveResult {
+  kind: SourceImage['kind'];
+  /** DICOM header facts (absent for photos). Patient fields are for matching only: never log them. */
+  metadata?: ImageMetadata;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** The window `render()` used (greyscale only). */
+  window?: Window;
+  /** Which frame the derivatives show (multi-frame objects: the middle one). */
+  frameIndex: number;
+  derivatives: Derivative[];
+  master: MasterOutput;
+  sourceBytes: number;
+  /** Milliseconds per stage. */
+  timings: Record<'decode' | 'render' | Variant | 'master' | 'total', number>;
+}
+
+const contentTypes = { jpeg: 'image/jpeg', webp: 'image/webp', avif: 'image/avif' } as const;
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Encodes one variant from the rendered 8-bit image. */
+export async function encodeVariant(rendered: RenderedImage, variant: Variant, spec: VariantSpec): Promise<Derivative> {
+  let pipeline = sharp(rendered.data, { raw: { width: rendered.width, height: rendered.height, channels: rendered.channels } });
+  if (spec.longSide && Math.max(rendered.width, rendered.height) > spec.longSide) {
+    pipeline = pipeline.resize({ width: spec.longSide, height: spec.longSide, fit: 'inside', kernel: 'lanczos3' });
+  }
+  if (rendered.channels === 1) pipeline = pipeline.toColourspace('b-w');
+  pipeline = pipeline.withExif({ IFD0: { ImageDescription: notForDiagnosis } });
+  if (spec.format === 'jpeg') pipeline = pipeline.jpeg({ quality: spec.quality, progressive: true, mozjpeg: false, optimiseCoding: true });
+  else if (spec.format === 'webp') pipeline = pipeline.webp({ quality: spec.quality, effort: 4 });
+  else pipeline = pipeline.avif({ quality: spec.quality, effort: 2 });
+  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  return {
+    variant,
+    bytes: data,
+    contentType: contentTypes[spec.format],
+    format: spec.format,
+    quality: spec.quality,
+    width: info.width,
+    height: info.height,
+    sha256: sha256(data),
+    lossy: true,
+  };
+}
+
+/**
+ * The whole pipeline for one file, as ingest and `cusp derive` call it:
+ * `deriveAll(bytesOrPath, preset)` → header metadata, the four lossy derivatives made from the
+ * exact `render()` output, and the master (original, or a verified bit-exact lossless re-encode).
+ * Throws ImagingError (with `reason`) for any file it refuses; it returns nothing partial.
+ */
+export async function deriveAll(
+  input: Uint8Array | string,
+  preset: Preset = defaultPreset,
+  options: { expect?: InputKind; window?: Window } = {},
+): Promise<DeriveResult> {
+  const t0 = performance.now();
+  const bytes = typeof input === 'string' ? await readFile(input) : input;
+  const source = await loadImage(bytes, { expect: options.expect ?? 'dicom' });
+  const t1 = performance.now();
+  const rendered = render(source.frame, source.pipeline, options.window);
+  const t2 = performance.now();
+  const timings = { decode: t1 - t0, render: t2 - t1 } as DeriveResult['timings'];
+  const derivatives: Derivative[] = [];
+  for (const variant of variants) {
+    const start = performance.now();
+    derivatives.push(await encodeVariant(rendered, variant, preset[variant]));
+    timings[variant] = performance.now() - start;
+  }
+  const tm = performance.now();
+  let master: MasterOutput;
+  if (source.kind === 'dicom') {
+    const m = await makeMaster(bytes, source.parsed, source.pixel, preset.master);
+    const masterBytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+    master = {
+      bytes: masterBytes,
+      contentType: 'application/dicom',
+      sha256: sha256(masterBytes),
+      encoding: m.encoding,
+      transferSyntaxUid: m.transferSyntaxUid,
+      verifiedBitExact: m.verifiedBitExact,
+      ...(m.note ? { note: m.note } : {}),
+    };
+  } else {
+    const masterBytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    master = { bytes: masterBytes, contentType: `image/${source.format}`, sha256: sha256(masterBytes), encoding: 'original', verifiedBitExact: false };
+  }
+  timings.master = performance.now() - tm;
+  timings.total = performance.now() - t0;
+  return {
+    kind: source.kind,
+    ...(source.kind === 'dicom' ? { metadata: source.metadata } : {}),
+    width: rendered.width,
+    height: rendered.height,
+    channels: rendered.channels,
+    ...(rendered.window ? { window: rendered.window } : {}),
+    frameIndex: source.kind === 'dicom' ? source.frameIndex : 0,
+    derivatives,
+    master,
+    sourceBytes: bytes.length,
+    timings,
+  };
+}

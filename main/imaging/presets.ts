@@ -1,0 +1,114 @@
+import { imagingError } from './errors.js';
+
+/**
+ * Derivative presets: what each variant's size, format and quality are. Validated when made, with
+ * one message template (after sharp): "Expected integer between 1 and 100 for quality but received
+ * 120 of type number", so a bad configuration fails at start-up, not on the 300th image.
+ *
+ * @example definePreset({ name: 'small', view: { format: 'webp', quality: 80 } })
+ */
+export type OutputFormat = 'jpeg' | 'webp' | 'avif';
+export type MasterPolicy = 'auto' | 'original' | 'jpegls' | 'htj2k';
+
+export interface VariantSpec {
+  format: OutputFormat;
+  /** 1–100. */
+  quality: number;
+  /** Longest side in pixels; absent = full resolution. */
+  longSide?: number;
+}
+
+export interface Preset {
+  name: string;
+  thumb50: VariantSpec;
+  thumb200: VariantSpec;
+  preview: VariantSpec;
+  view: VariantSpec;
+  /**
+   * auto: re-encode uncompressed greyscale originals to JPEG-LS (verified bit-exact), keep
+   * compressed ones; original: always keep the file; jpegls / htj2k: re-encode whenever possible.
+   */
+  master: MasterPolicy;
+  /** AVIF takes 5–40 s per radiograph on two cores: it must be asked for explicitly. */
+  allowAvif: boolean;
+}
+
+export type PresetInput = { name: string } & Partial<Omit<Preset, 'name'>>;
+
+/** Defaults: JPEG everywhere (every viewer decodes it at once), view at q88 progressive. */
+export const defaultPreset: Preset = {
+  name: 'default',
+  thumb50: { format: 'jpeg', quality: 70, longSide: 50 },
+  thumb200: { format: 'jpeg', quality: 75, longSide: 200 },
+  preview: { format: 'jpeg', quality: 85, longSide: 1024 },
+  view: { format: 'jpeg', quality: 88 },
+  master: 'auto',
+  allowAvif: false,
+};
+
+const describe = (v: unknown) => `${typeof v === 'string' ? JSON.stringify(v) : String(v)} of type ${typeof v}`;
+const invalid = (expected: string, field: string, v: unknown) =>
+  imagingError('INVALID_PRESET', `Expected ${expected} for ${field} but received ${describe(v)}`);
+
+function integer(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalid(`integer between ${min} and ${max}`, field, v);
+  return v;
+}
+
+function oneOf<T extends string>(v: unknown, field: string, options: readonly T[]): T {
+  if (typeof v !== 'string' || !options.includes(v as T)) throw invalid(`one of ${options.join(', ')}`, field, v);
+  return v as T;
+}
+
+function variant(v: unknown, field: string, fallback: VariantSpec, allowAvif: boolean, sized: boolean): VariantSpec {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'object' || v === null) throw invalid('object', field, v);
+  const o = v as Record<string, unknown>;
+  const format = oneOf(o.format ?? fallback.format, `${field}.format`, ['jpeg', 'webp', 'avif'] as const);
+  if (format === 'avif' && !allowAvif) {
+    throw imagingError('INVALID_PRESET', `Expected jpeg or webp for ${field}.format but received "avif" (set allowAvif: true to accept its encoding time)`);
+  }
+  const quality = integer(o.quality ?? fallback.quality, `${field}.quality`, 1, 100);
+  const longSide = o.longSide ?? fallback.longSide;
+  if (!sized) {
+    if (longSide !== undefined) throw invalid('no longSide (view is full resolution)', `${field}.longSide`, longSide);
+    return { format, quality };
+  }
+  return { format, quality, longSide: integer(longSide, `${field}.longSide`, 16, 8192) };
+}
+
+/** Builds a complete preset from a partial one on top of the defaults; throws ImagingError('INVALID_PRESET'). */
+export function definePreset(input: unknown): Preset {
+  if (typeof input !== 'object' || input === null) throw invalid('object', 'preset', input);
+  const o = input as Record<string, unknown>;
+  if (typeof o.name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(o.name)) throw invalid('lower-case name of up to 32 letters, digits or dashes', 'name', o.name);
+  const allowAvif = o.allowAvif ?? false;
+  if (typeof allowAvif !== 'boolean') throw invalid('boolean', 'allowAvif', allowAvif);
+  const known = new Set(['name', 'thumb50', 'thumb200', 'preview', 'view', 'master', 'allowAvif']);
+  for (const key of Object.keys(o)) if (!known.has(key)) throw invalid(`one of ${[...known].join(', ')}`, 'preset key', key);
+  return {
+    name: o.name,
+    allowAvif,
+    thumb50: variant(o.thumb50, 'thumb50', defaultPreset.thumb50, allowAvif, true),
+    thumb200: variant(o.thumb200, 'thumb200', defaultPreset.thumb200, allowAvif, true),
+    preview: variant(o.preview, 'preview', defaultPreset.preview, allowAvif, true),
+    view: variant(o.view, 'view', defaultPreset.view, allowAvif, false),
+    master: oneOf(o.master ?? defaultPreset.master, 'master', ['auto', 'original', 'jpegls', 'htj2k'] as const),
+  };
+}
+
+/** Presets `cusp derive --preset` knows by name. */
+export const namedPresets: Record<string, Preset> = Object.fromEntries(
+  [
+    defaultPreset,
+    definePreset({ name: 'webp', thumb50: { format: 'webp', quality: 70 }, thumb200: { format: 'webp', quality: 75 }, preview: { format: 'webp', quality: 85 }, view: { format: 'webp', quality: 90 } }),
+    definePreset({ name: 'keep-original', master: 'original' }),
+    definePreset({ name: 'htj2k', master: 'htj2k' }),
+  ].map((p) => [p.name, p]),
+);
+
+export function presetNamed(name: string): Preset {
+  const preset = namedPresets[name];
+  if (!preset) throw invalid(`one of ${Object.keys(namedPresets).join(', ')}`, 'preset', name);
+  return preset;
+}
