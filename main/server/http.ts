@@ -181,8 +181,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       unsubscribe();
       clearInterval(heartbeat);
       for (const client of sseClients) client.end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Without this, keep-alive sockets (and event streams just ended) hold close() for the
+        // 5 s keep-alive timeout: Ctrl+C on `cusp serve` and every test teardown would wait.
+        server.closeAllConnections();
+      });
     },
   };
 }
