@@ -86,7 +86,7 @@ describe('the token', () => {
     const response = await raw(`${url.pathname}${url.search}`);
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/');
-    const cookies = response.headers['set-cookie'] ?? [];
+    const cookies = [response.headers['set-cookie'] ?? []].flat();
     const tokenCookie = cookies.find((c) => c.startsWith('cusp_token='));
     expect(tokenCookie).toBe(`cusp_token=${server.token}; HttpOnly; SameSite=Strict; Path=/`);
     expect(cookies.find((c) => c.startsWith('cusp_session='))).toMatch(/; HttpOnly; SameSite=Strict; Path=\/$/);
