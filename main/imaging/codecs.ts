@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -91,14 +92,29 @@ interface JpegImage {
   getData(width: number, height: number): Uint8Array;
 }
 let jpegImage: Promise<new () => JpegImage> | undefined;
+
 /**
- * 12-bit JPEG (extended, process 4) has no WebAssembly codec; Cornerstone's DICOM image loader
- * ships pdf.js's JavaScript decoder for it, which we reuse from the installed package.
+ * Cornerstone's 12-bit path level-shifts by 2056 / bitConversion, which is right for 8 bits but
+ * adds +15 to every 12-bit sample (dcmtk and GDCM agree with each other, not with it). We load the
+ * same file with that one expression corrected: value = (q + 8 + 16 · 2^(P−1)) >> 4, clamped to
+ * [0, 2^P − 1]. If the installed decoder no longer has the expression, loading fails loudly.
  */
+const levelShiftBug = /q =\s*q <= -2056 \/ component\.bitConversion\s*\? 0\s*: q >= 2024 \/ component\.bitConversion\s*\? 255 \/ component\.bitConversion\s*: \(q \+ 2056 \/ component\.bitConversion\) >> 4;/;
+const levelShiftFix =
+  'var maxValue = Math.round(255 / component.bitConversion); q = (q + 8 + 8 * (maxValue + 1)) >> 4; q = q < 0 ? 0 : q > maxValue ? maxValue : q;';
+
+async function loadJpegImage(): Promise<new () => JpegImage> {
+  const path = join(dirname(require.resolve('@cornerstonejs/dicom-image-loader/package.json')), 'dist/esm/codecs/jpeg.js');
+  const source = await readFile(path, 'utf8');
+  if (!levelShiftBug.test(source)) throw new Error(`${path} changed: re-check the 12-bit JPEG level shift before using it`);
+  const fixed = source.replace(levelShiftBug, levelShiftFix);
+  const module = (await import(`data:text/javascript;base64,${Buffer.from(fixed).toString('base64')}`)) as { default: new () => JpegImage };
+  return module.default;
+}
+
+/** 12-bit JPEG (extended, process 4) has no WebAssembly codec: pdf.js's decoder as shipped by Cornerstone. */
 export async function decodeJpeg12(frame: Uint8Array): Promise<Uint16Array> {
-  jpegImage ??= import(
-    pathToFileURL(join(dirname(require.resolve('@cornerstonejs/dicom-image-loader/package.json')), 'dist/esm/codecs/jpeg.js')).href
-  ).then((m: { default: new () => JpegImage }) => m.default);
+  jpegImage ??= loadJpegImage();
   const Jpeg = await jpegImage;
   const jpeg = new Jpeg();
   jpeg.parse(frame);

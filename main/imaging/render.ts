@@ -186,9 +186,10 @@ export function render(frame: DecodedFrame, pipeline: GreyPipeline | undefined, 
           return (v: number) => ((v - (c - 0.5)) / (w - 1) + 0.5) * 255;
         })(chosen.center, chosen.width);
   for (let s = min; s <= max; s++) {
+    // Invert before truncating to integers, as dcmtk does: its renderings then match ours exactly.
     let out = voi(modality(s));
-    out = out <= 0 ? 0 : out >= 255 ? 255 : Math.round(out);
-    table[s - min] = pipeline.invert ? 255 - out : out;
+    if (pipeline.invert) out = 255 - out;
+    table[s - min] = out <= 0 ? 0 : out >= 255 ? 255 : Math.floor(out);
   }
   const data = new Uint8Array(width * height);
   const samples = frame.samples;
