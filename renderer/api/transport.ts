@@ -56,7 +56,7 @@ export interface HttpTransportOptions {
 export function createHttpTransport(options: HttpTransportOptions = {}): RendererTransport {
   const baseUrl = options.baseUrl ?? '';
   const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
-  const EventSourceImpl = options.EventSource ?? EventSource;
+  const EventSourceImpl = options.EventSource ?? globalThis.EventSource;
   const minRetryMs = options.minRetryMs ?? 1000;
   const maxRetryMs = options.maxRetryMs ?? 30_000;
   const schedule = options.setTimeout ?? ((callback, ms) => setTimeout(callback, ms));
