@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as practice from './20261128153000_practice.js';
+import * as ingest from './20261128160000_ingest.js';
 
 export interface Migration {
   /** `YYYYMMDDHHmmss_what`, the name knex records in `knex_migrations`. */
@@ -16,4 +17,5 @@ export interface Migration {
  */
 export const migrations: readonly Migration[] = [
   { name: '20261128153000_practice', ...practice },
+  { name: '20261128160000_ingest', ...ingest },
 ];
