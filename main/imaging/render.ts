@@ -177,8 +177,9 @@ export function render(frame: DecodedFrame, pipeline: GreyPipeline | undefined, 
   const voi: (v: number) => number =
     chosen.source === 'voiLut' && pipeline.voiLut
       ? ((lut) => {
-          const top = 2 ** lut.bits - 1;
-          return (v: number) => (applyLut(lut, Math.round(v)) / top) * 255;
+          // An n-bit LUT output keeps its top 8 bits (as dcmtk does).
+          const scale = 256 / 2 ** lut.bits;
+          return (v: number) => applyLut(lut, Math.round(v)) * scale;
         })(pipeline.voiLut)
       : ((c: number, w: number) => {
           // PS3.3 C.11.2.1.2.1 linear function.
