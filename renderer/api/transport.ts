@@ -129,7 +129,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Rendere
         return failure('UNAVAILABLE', `Cusp does not answer (${error instanceof Error ? error.message : String(error)})`);
       }
       if (response.status === 401) {
-        return failure('UNAUTHENTICATED', 'This page lost its access key: open the address that `cusp serve` printed');
+        return failure('UNAUTHENTICATED', 'HTTP 401: the access token was missing or wrong');
       }
       const type = response.headers.get('content-type') ?? '';
       if (!type.startsWith('application/json')) {

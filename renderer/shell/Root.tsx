@@ -5,6 +5,7 @@ import { CuspProvider, useCusp } from '../api/CuspProvider.js';
 import type { RendererTransport } from '../api/transport.js';
 import { createI18n } from '../i18n/index.js';
 import { browserLanguage, chooseLanguage, readStoredLanguage } from '../i18n/language.js';
+import { ConsultPage } from '../pages/ConsultPage.js';
 import { Shell } from './Shell.js';
 
 export function Root({ transport }: { transport: RendererTransport }) {
@@ -43,7 +44,10 @@ function WithLanguage() {
   if (!instance) return <div className="splash" aria-busy="true">Cusp</div>;
   return (
     <I18nextProvider i18n={instance}>
-      <Shell />
+      {isConsultPage(window.location.pathname) ? <ConsultPage /> : <Shell />}
     </I18nextProvider>
   );
 }
+
+/** The consultation screen has its own path (served as index.html), never a route of the shell. */
+export const isConsultPage = (pathname: string) => pathname.replace(/\/+$/, '') === '/consult';

@@ -116,14 +116,27 @@ describe('the shell in Chromium', () => {
     expect(result).toMatchObject({ ok: true, value: { name: 'Cusp', dataDir: serve.dataDir, language: 'fr' } });
   });
 
+  it('serves /consult as the patient-facing page, without the shell', async () => {
+    await page.goto(`${serve.origin}/consult?token=${serve.token}`);
+    expect(new URL(page.url()).pathname).toBe('/consult');
+    await expect.poll(() => page.locator('main.consult').textContent()).toContain('Your dentist will show your images and treatment here.');
+    expect(await page.getByRole('navigation').count()).toBe(0);
+    expect(await page.locator('.status-bar').count()).toBe(0);
+    expect(await page.title()).toBe('Consultation screen — Cusp');
+    await page.screenshot({ path: screenshotPath('consult-en') });
+    await page.goto(`${serve.origin}/#/patients`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Patients');
+  });
+
   it('shows a contract error as a translated message a person can act on', async () => {
     // Losing the token cookie (e.g. the server restarted with a new one) makes every call UNAUTHENTICATED.
     await browser.context.clearCookies();
     await page.getByRole('link', { name: 'Settings' }).click();
     const alert = page.locator('.card [role="alert"]');
     await expect.poll(() => alert.getAttribute('data-code')).toBe('UNAUTHENTICATED');
-    expect(await alert.textContent()).toContain('open the address that `cusp serve` printed');
+    expect(await alert.textContent()).toContain('open the address that “cusp serve” printed');
     expect(await alert.getByRole('button', { name: 'Try again' }).count()).toBe(1);
+    await page.screenshot({ path: screenshotPath('error-en'), fullPage: true });
   });
 });
 
