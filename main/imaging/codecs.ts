@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 
 /**
  * The Cornerstone WebAssembly codecs, loaded lazily once per thread. Every wrapper copies its
@@ -76,6 +75,11 @@ export const decodeJpeg8 = (frame: Uint8Array) => decodeWith('@cornerstonejs/cod
 export const decodeJpegLs = (frame: Uint8Array) => decodeWith('@cornerstonejs/codec-charls/decodewasmjs', 'JpegLSDecoder', frame);
 export const decodeJ2k = (frame: Uint8Array) => decodeWith('@cornerstonejs/codec-openjpeg/decodewasmjs', 'J2KDecoder', frame);
 export const decodeHtj2k = (frame: Uint8Array) => decodeWith('@cornerstonejs/codec-openjph/wasmjs', 'HTJ2KDecoder', frame);
+
+// The package ships no types: this is the part of its API the JPEG Lossless path uses.
+const { Decoder: JpegLosslessDecoder } = require('jpeg-lossless-decoder-js') as {
+  Decoder: new () => { decode(buffer: ArrayBufferLike, offset: number, length: number, numBytes: number): Uint8Array | Uint16Array };
+};
 
 /** JPEG Lossless (process 14, any selection value), 2–16 bits. */
 export function decodeJpegLossless(frame: Uint8Array, bytesPerSample: 1 | 2): Uint8Array | Uint16Array {
