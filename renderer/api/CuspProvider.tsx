@@ -64,12 +64,19 @@ export function useCall<M extends MethodName>(method: M, input: MethodInput<M>):
   const [value, setValue] = useState<MethodOutput<M> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const inputKey = JSON.stringify(input);
+  // Only the latest call or replacement counts: an answer that arrives after a newer one is dropped.
+  const generation = useRef(0);
   const reload = useCallback(() => {
+    const current = ++generation.current;
     setError(null);
-    client.call(method, JSON.parse(inputKey) as MethodInput<M>).then(setValue, setError);
+    client.call(method, JSON.parse(inputKey) as MethodInput<M>).then(
+      (next) => current === generation.current && setValue(next),
+      (failure: unknown) => current === generation.current && setError(failure),
+    );
   }, [client, method, inputKey]);
   useEffect(reload, [reload]);
   const replace = useCallback((next: MethodOutput<M>) => {
+    generation.current += 1;
     setError(null);
     setValue(next);
   }, []);

@@ -116,6 +116,53 @@ describe('the shell in Chromium', () => {
     expect(result).toMatchObject({ ok: true, value: { name: 'Cusp', dataDir: serve.dataDir, language: 'fr' } });
   });
 
+  it('updates the status bar from an app.health event, in words and colour', async () => {
+    const degraded = {
+      status: 'degraded',
+      checkedAt: new Date().toISOString(),
+      database: { state: 'ok' },
+      store: { state: 'unavailable', message: 'The bucket cannot be reached' },
+      orthanc: { state: 'unconfigured' },
+      ingest: { queued: 3, failed: 1, quarantined: 0, outbox: 2 },
+    };
+    const tab = await browser.context.newPage();
+    let initialShown!: () => void;
+    const shown = new Promise<void>((resolve) => (initialShown = resolve));
+    // The real server answers the first app.health call; the event stream is held until that
+    // answer is on screen, then delivers one event, so what changes can only come from the event.
+    await tab.route('**/events', async (route) => {
+      await shown;
+      await route.fulfill({ status: 200, contentType: 'text/event-stream', body: `event: app.health\ndata: ${JSON.stringify(degraded)}\n\n` });
+    });
+    try {
+      await tab.goto(`${serve.origin}/#/inbox`);
+      const store = tab.locator('.status-bar [data-component="store"]');
+      await expect.poll(() => store.getAttribute('data-state')).toBe('unconfigured');
+      initialShown();
+      await expect.poll(() => store.getAttribute('data-state')).toBe('unavailable');
+      expect(await store.locator('.status-value').textContent()).toBe('Unavailable');
+      expect(await store.getAttribute('title')).toBe('The bucket cannot be reached');
+      expect(await store.locator('.status-value').evaluate((el) => getComputedStyle(el).color)).toBe('rgb(180, 35, 24)');
+      expect(await tab.locator('.status-bar [data-component="database"] .status-value').textContent()).toBe('Working');
+      expect(await tab.locator('.status-bar [data-status]').textContent()).toBe('Something needs attention');
+      expect(await tab.locator('.status-bar [data-component="ingest"] .status-value').textContent()).toBe(
+        '3 waiting · 1 failed · 0 quarantined · 2 to upload',
+      );
+      await tab.screenshot({ path: screenshotPath('status-degraded-en'), fullPage: true });
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('offers a skip link as the first Tab stop', async () => {
+    await page.goto(`${serve.origin}/#/patients`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Patients');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+  });
+
   it('serves /consult as the patient-facing page, without the shell', async () => {
     await page.goto(`${serve.origin}/consult?token=${serve.token}`);
     expect(new URL(page.url()).pathname).toBe('/consult');
