@@ -109,7 +109,7 @@ export async function deriveAll(
   const tm = performance.now();
   let master: MasterOutput;
   if (source.kind === 'dicom') {
-    const m = await makeMaster(bytes, source.parsed, source.pixel, preset.master);
+    const m = await makeMaster(bytes, source.parsed, source.pixel, preset.master, { index: source.frameIndex, frame: source.frame });
     const masterBytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
     master = {
       bytes: masterBytes,

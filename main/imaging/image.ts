@@ -40,12 +40,11 @@ const rasterMagic = (b: Uint8Array): RasterSource['format'] | undefined => {
 /** Photos and scanned films: decoded by sharp to 8-bit grey when every pixel is neutral, else RGB. */
 async function loadRaster(bytes: Uint8Array, format: RasterSource['format']): Promise<RasterSource> {
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxRasterPixels, failOn: 'error' })
-      .rotate() // honour EXIF orientation, as a viewer would
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const input = () => sharp(bytes, { limitInputPixels: maxRasterPixels, failOn: 'error' }).rotate(); // EXIF orientation, as a viewer would
+    const { channels: declared } = await input().metadata();
+    // Greyscale files decode straight to one channel: a 4096×5120 film scan stays 20 MB, not 60.
+    const decoder = (declared ?? 3) <= 2 ? input().extractChannel(0) : input().removeAlpha().toColourspace('srgb');
+    const { data, info } = await decoder.raw().toBuffer({ resolveWithObject: true });
     const { width, height } = info;
     const rgb = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     let neutral = info.channels === 3;

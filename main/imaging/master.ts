@@ -1,5 +1,5 @@
 import { encodeLossless, type LosslessCodec } from './codecs.js';
-import { checkPixelData, decodeFrame, type Samples } from './decode.js';
+import { checkPixelData, decodeFrame, type DecodedFrame, type Samples } from './decode.js';
 import { imagingError, ImagingError } from './errors.js';
 import { parseDicom, type ParsedDicom } from './parse.js';
 import { readPixelModule, type PixelModule } from './pixel-module.js';
@@ -106,13 +106,21 @@ export function reencodeObstacle(p: ParsedDicom, m: PixelModule): string | undef
   return undefined;
 }
 
+/** A frame already decoded by the caller (the one the derivatives were made from), to avoid decoding it again. */
+export interface KnownFrame {
+  index: number;
+  frame: DecodedFrame;
+}
+const frameOf = (p: ParsedDicom, m: PixelModule, i: number, known?: KnownFrame) =>
+  known && known.index === i ? Promise.resolve(known.frame) : decodeFrame(p, m, i);
+
 /** Re-encodes every frame losslessly and wraps it in a new Part 10 file; does not verify (see verifyMaster). */
-export async function reencodeMaster(p: ParsedDicom, m: PixelModule, codec: LosslessCodec): Promise<Uint8Array> {
+export async function reencodeMaster(p: ParsedDicom, m: PixelModule, codec: LosslessCodec, known?: KnownFrame): Promise<Uint8Array> {
   const obstacle = reencodeObstacle(p, m);
   if (obstacle) throw imagingError('UNSUPPORTED_PIXEL_FORMAT', obstacle);
   const frames: Uint8Array[] = [];
   for (let i = 0; i < m.frames; i++) {
-    const frame = await decodeFrame(p, m, i);
+    const frame = await frameOf(p, m, i, known);
     const bits = Math.min(m.bitsAllocated, Math.max(frame.bitsStored, bitsUsed(frame.samples, frame.signed && codec === 'jpegls')));
     const signed = codec !== 'jpegls' && frame.signed;
     const bytes = new Uint8Array(frame.samples.buffer, frame.samples.byteOffset, frame.samples.byteLength);
@@ -138,14 +146,14 @@ const sameSamples = (a: Samples, b: Samples) => {
  * Parses `candidate` like any incoming file, decodes every frame and compares each stored value
  * with the original's. Throws MASTER_NOT_BIT_EXACT on any difference or decode failure.
  */
-export async function verifyMaster(original: ParsedDicom, m: PixelModule, candidate: Uint8Array): Promise<void> {
+export async function verifyMaster(original: ParsedDicom, m: PixelModule, candidate: Uint8Array, known?: KnownFrame): Promise<void> {
   try {
     const parsed = parseDicom(candidate);
     const pixel = readPixelModule(parsed.dataSet);
     checkPixelData(parsed, pixel);
     if (pixel.frames !== m.frames || pixel.rows !== m.rows || pixel.columns !== m.columns) throw new Error('the geometry changed');
     for (let i = 0; i < m.frames; i++) {
-      const [a, b] = await Promise.all([decodeFrame(original, m, i), decodeFrame(parsed, pixel, i)]);
+      const [a, b] = await Promise.all([frameOf(original, m, i, known), decodeFrame(parsed, pixel, i)]);
       if (!sameSamples(a.samples, b.samples)) throw new Error(`frame ${i + 1} differs`);
     }
   } catch (e) {
@@ -154,18 +162,29 @@ export async function verifyMaster(original: ParsedDicom, m: PixelModule, candid
   }
 }
 
-/** The master for one source file under `policy`; a re-encode that fails verification falls back to the original. */
-export async function makeMaster(source: Uint8Array, p: ParsedDicom, m: PixelModule, policy: 'auto' | 'original' | LosslessCodec): Promise<Master> {
+/**
+ * The master for one source file under `policy`. auto: originals in JPEG-LS, JPEG 2000 or HTJ2K
+ * are kept (already within a few per cent of the best lossless codec); uncompressed, deflated, RLE
+ * and JPEG Lossless ones are re-encoded to JPEG-LS when that is smaller. A re-encode that fails
+ * verification is never used: the original is kept and the reason noted.
+ */
+export async function makeMaster(
+  source: Uint8Array,
+  p: ParsedDicom,
+  m: PixelModule,
+  policy: 'auto' | 'original' | LosslessCodec,
+  known?: KnownFrame,
+): Promise<Master> {
   const original: Master = { bytes: source, transferSyntaxUid: p.syntax.uid, encoding: 'original', verifiedBitExact: false };
   if (policy === 'original') return original;
   const obstacle = reencodeObstacle(p, m);
-  // auto: JPEG-LS, JPEG 2000, HTJ2K and JPEG Lossless originals are already within a few per cent of the best codec.
-  if (policy === 'auto' && (obstacle || ['jpegLs', 'j2k', 'htj2k', 'jpegLossless'].includes(p.syntax.codec))) return original;
+  if (policy === 'auto' && (obstacle || ['jpegLs', 'j2k', 'htj2k'].includes(p.syntax.codec))) return original;
   if (obstacle) return { ...original, note: obstacle };
   const codec: LosslessCodec = policy === 'auto' ? 'jpegls' : policy;
   try {
-    const bytes = await reencodeMaster(p, m, codec);
-    await verifyMaster(p, m, bytes);
+    const bytes = await reencodeMaster(p, m, codec, known);
+    if (policy === 'auto' && bytes.length >= source.length) return original;
+    await verifyMaster(p, m, bytes, known);
     return { bytes, transferSyntaxUid: codec === 'jpegls' ? uids.jpegLsLossless : uids.htj2kLossless, encoding: codec, verifiedBitExact: true };
   } catch (e) {
     return { ...original, note: e instanceof Error ? e.message : String(e) };

@@ -25,8 +25,9 @@ export interface Preset {
   preview: VariantSpec;
   view: VariantSpec;
   /**
-   * auto: re-encode uncompressed greyscale originals to JPEG-LS (verified bit-exact), keep
-   * compressed ones; original: always keep the file; jpegls / htj2k: re-encode whenever possible.
+   * auto: keep JPEG-LS / JPEG 2000 / HTJ2K originals, re-encode other lossless greyscale ones to
+   * JPEG-LS when smaller (verified bit-exact); original: always keep the file; jpegls / htj2k:
+   * re-encode whenever possible.
    */
   master: MasterPolicy;
   /** AVIF takes 5–40 s per radiograph on two cores: it must be asked for explicitly. */
