@@ -30,15 +30,16 @@ export function guardWebContents(contents: GuardedContents, openExternal: OpenEx
     if (link) openExternal(link).catch(() => undefined);
   };
   const keepInApp = (event: { url: string; preventDefault(): void }) => {
-    if (isAppUrl(event.url)) return;
-    event.preventDefault();
-    openIfAllowed(event.url);
-  };
-  contents.on('will-navigate', keepInApp);
-  contents.on('will-frame-navigate', keepInApp);
-  contents.on('will-redirect', (event) => {
     if (!isAppUrl(event.url)) event.preventDefault();
+  };
+  // The page itself following a link: an allow-listed one opens in the system browser instead.
+  contents.on('will-navigate', (event) => {
+    keepInApp(event);
+    if (!isAppUrl(event.url)) openIfAllowed(event.url);
   });
+  // Any frame (the top one too, after 'will-navigate'): cancel only, so a link opens once.
+  contents.on('will-frame-navigate', keepInApp);
+  contents.on('will-redirect', keepInApp);
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
     openIfAllowed(url);

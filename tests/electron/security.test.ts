@@ -82,7 +82,10 @@ describe('guardWebContents', () => {
   it('opens an allow-listed link in the system browser instead of navigating', () => {
     const { fire } = fakeContents();
     expect(fire('will-navigate', docsUrl)).toBe(true);
-    expect(openExternal).toHaveBeenCalledWith(docsUrl);
+    // Electron also fires will-frame-navigate for the top frame: the link must open only once.
+    expect(fire('will-frame-navigate', docsUrl)).toBe(true);
+    expect(fire('will-redirect', docsUrl)).toBe(true);
+    expect(openExternal).toHaveBeenCalledExactlyOnceWith(docsUrl);
   });
 
   it('never opens a window; allow-listed links go to the system browser', () => {
