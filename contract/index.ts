@@ -1,11 +1,27 @@
 import type { z } from 'zod';
 import { appMethods } from './methods/app.js';
+import { annotationMethods } from './methods/annotations.js';
+import { auditMethods } from './methods/audit.js';
+import { imagingMethods } from './methods/imaging.js';
+import { patientMethods } from './methods/patients.js';
+import { scheduleMethods } from './methods/schedule.js';
+import { treatmentMethods } from './methods/treatment.js';
+import { userMethods } from './methods/users.js';
 import { events } from './events.js';
 
 export * from './errors.js';
 export * from './access.js';
 export * from './define.js';
 export * from './methods/app.js';
+export * from './common.js';
+export * from './teeth.js';
+export * from './methods/annotations.js';
+export * from './methods/audit.js';
+export * from './methods/imaging.js';
+export * from './methods/patients.js';
+export * from './methods/schedule.js';
+export * from './methods/treatment.js';
+export * from './methods/users.js';
 export { events } from './events.js';
 
 /**
@@ -14,6 +30,13 @@ export { events } from './events.js';
  */
 export const methods = {
   ...appMethods,
+  ...patientMethods,
+  ...scheduleMethods,
+  ...treatmentMethods,
+  ...imagingMethods,
+  ...annotationMethods,
+  ...auditMethods,
+  ...userMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -1,6 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config } from './config.js';
-import { loadConfig } from './config.js';
+import { loadConfig, resolveInDataDir } from './config.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { unavailable } from './errors.js';
 import { EventBus } from './events.js';
 import { checkHealth, publishHealth, type HealthProbes } from './health.js';
 import { createLogger, type Logger } from './log.js';
@@ -18,6 +21,8 @@ export interface Services {
   readonly log: Logger;
   readonly events: EventBus;
   readonly probes: HealthProbes;
+  /** The practice database; throws UNAVAILABLE when it could not be opened at start. */
+  database(): Database;
   health(): ReturnType<typeof checkHealth>;
   close(): Promise<void>;
 }
@@ -37,8 +42,19 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
   const events = new EventBus();
   const closers: Array<() => Promise<void> | void> = [];
 
+  const database = await openPracticeDatabase(config, dataDir, log);
+  if (database.db) closers.push(() => database.db!.close());
+
   const probes: HealthProbes = {
-    database: async () => ({ state: 'unconfigured', message: 'The practice database is not set up yet' }),
+    database: async () => {
+      if (!database.db) return { state: 'unavailable', message: database.failure };
+      try {
+        await database.db.ping();
+        return { state: 'ok' };
+      } catch {
+        return { state: 'unavailable', message: 'The practice database does not answer' };
+      }
+    },
     store: async () => ({ state: 'unconfigured', message: 'No image store is set up yet' }),
     orthanc: async () =>
       config.orthanc ? { state: 'unavailable', message: 'Orthanc is not checked yet' } : { state: 'unconfigured' },
@@ -54,9 +70,35 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
     log,
     events,
     probes,
+    database() {
+      if (!database.db) throw unavailable(database.failure);
+      return database.db;
+    },
     health: () => checkHealth(probes),
     async close() {
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/**
+ * Opens the configured database and brings its schema up to date. A database that cannot be
+ * reached does not stop the app: health says so and calls that need it get UNAVAILABLE.
+ */
+async function openPracticeDatabase(config: Config, dataDir: string, log: Logger): Promise<{ db: Database | null; failure: string }> {
+  const settings =
+    config.database.client === 'sqlite'
+      ? { client: 'sqlite' as const, filename: resolveInDataDir(dataDir, config.database.filename) }
+      : { client: 'postgres' as const, url: config.database.url, password: process.env.CUSP_DATABASE_PASSWORD };
+  let db: Database | null = null;
+  try {
+    db = await openDatabase(settings);
+    const applied = await migrateToLatest(db.knex);
+    if (applied.length) log.info({ applied }, 'database schema updated');
+    return { db, failure: '' };
+  } catch (error) {
+    await db?.close().catch(() => undefined);
+    log.error({ client: settings.client, code: (error as { code?: unknown }).code, err: String(error) }, 'practice database unavailable');
+    return { db: null, failure: 'The practice database cannot be opened; see the log' };
+  }
 }

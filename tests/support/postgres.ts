@@ -4,7 +4,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import knexFactory from 'knex';
 import { freePort } from './orthanc.js';
 
 /**
@@ -67,12 +67,11 @@ async function postgresIds(): Promise<{ uid: number; gid: number }> {
 /** Creates an empty database on the server and returns its URL. */
 export async function createDatabase(serverUrl: string, prefix = 'test'): Promise<string> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
+  const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
   try {
-    await client.query(`create database ${name}`);
+    await admin.raw(`create database ${name}`);
   } finally {
-    await client.end();
+    await admin.destroy();
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { dateSchema, idSchema, instantSchema, versionSchema } from '../common.js';
+import { defineMethods } from '../define.js';
+import { isFdiTooth } from '../teeth.js';
+
+export const procedureStatusSchema = z.enum(['proposed', 'accepted', 'scheduled', 'completed', 'declined']);
+export const planStatusSchema = z.enum(['draft', 'presented', 'accepted', 'completed', 'cancelled']);
+export const cdtCodeSchema = z.string().regex(/^D\d{4}$/, 'must be a CDT code like D2391');
+export const toothSchema = z.number().int().refine(isFdiTooth, 'must be an FDI tooth number (11–48, 51–85)');
+/** Any of M O D B L I F, each at most once. */
+export const surfacesSchema = z.string().regex(/^(?!.*(.).*\1)[MODBLIF]{1,5}$/, 'must be surfaces among M O D B L I F, each once');
+
+export const procedureSchema = z.object({
+  id: idSchema,
+  cdtCode: cdtCodeSchema,
+  description: z.string().nullable(),
+  tooth: toothSchema.nullable(),
+  /** The same tooth in the Universal system, for practices that chart in it. */
+  toothUniversal: z.string().nullable(),
+  surfaces: z.string().nullable(),
+  status: procedureStatusSchema,
+  feeCents: z.number().int().nonnegative(),
+  version: versionSchema,
+});
+export type Procedure = z.infer<typeof procedureSchema>;
+
+export const phaseSchema = z.object({ id: idSchema, position: z.number().int(), title: z.string(), procedures: z.array(procedureSchema) });
+export const checkpointSchema = z.object({
+  id: idSchema,
+  takenOn: dateSchema,
+  note: z.string().nullable(),
+  imageIds: z.array(idSchema),
+  createdBy: idSchema,
+});
+export const planSchema = z.object({
+  id: idSchema,
+  patientId: idSchema,
+  title: z.string(),
+  status: planStatusSchema,
+  createdBy: idSchema,
+  createdAt: instantSchema,
+  updatedAt: instantSchema,
+  version: versionSchema,
+  phases: z.array(phaseSchema),
+  checkpoints: z.array(checkpointSchema),
+});
+export type TreatmentPlan = z.infer<typeof planSchema>;
+
+export const procedureInputSchema = z
+  .object({
+    cdtCode: cdtCodeSchema,
+    description: z.string().max(300).nullable().default(null),
+    tooth: toothSchema.nullable().default(null),
+    surfaces: surfacesSchema.nullable().default(null),
+    status: procedureStatusSchema.default('proposed'),
+    feeCents: z.number().int().nonnegative().max(100_000_000).default(0),
+  })
+  .strict();
+export type ProcedureInput = z.output<typeof procedureInputSchema>;
+
+export const planCreateSchema = z
+  .object({
+    patientId: idSchema,
+    title: z.string().trim().min(1).max(200),
+    phases: z
+      .array(z.object({ title: z.string().trim().min(1).max(200), procedures: z.array(procedureInputSchema).max(100).default([]) }).strict())
+      .max(20)
+      .default([]),
+  })
+  .strict();
+export type PlanCreate = z.output<typeof planCreateSchema>;
+
+const byId = z.object({ id: idSchema }).strict();
+
+export const treatmentMethods = defineMethods({
+  'treatment.plans': { input: z.object({ patientId: idSchema }).strict(), output: z.object({ plans: z.array(planSchema) }), access: 'clinical' },
+  'treatment.getPlan': { input: byId, output: planSchema, access: 'clinical' },
+  'treatment.createPlan': { input: planCreateSchema, output: planSchema, access: 'clinical' },
+  'treatment.updatePlan': {
+    input: z.object({ id: idSchema, version: versionSchema, title: z.string().trim().min(1).max(200).optional(), status: planStatusSchema.optional() }).strict(),
+    output: planSchema,
+    access: 'clinical',
+  },
+  'treatment.deletePlan': { input: z.object({ id: idSchema, version: versionSchema }).strict(), output: z.object({ deleted: z.literal(true) }), access: 'clinical' },
+  'treatment.addPhase': { input: z.object({ planId: idSchema, title: z.string().trim().min(1).max(200) }).strict(), output: planSchema, access: 'clinical' },
+  'treatment.addProcedure': { input: z.object({ phaseId: idSchema, procedure: procedureInputSchema }).strict(), output: planSchema, access: 'clinical' },
+  'treatment.updateProcedure': {
+    input: z.object({ id: idSchema, version: versionSchema, changes: procedureInputSchema.partial() }).strict(),
+    output: planSchema,
+    access: 'clinical',
+  },
+  'treatment.addCheckpoint': {
+    input: z.object({ planId: idSchema, takenOn: dateSchema, note: z.string().max(2000).nullable().default(null), imageIds: z.array(idSchema).max(50).default([]) }).strict(),
+    output: planSchema,
+    access: 'clinical',
+  },
+});

@@ -1,0 +1,236 @@
+import type { Knex } from 'knex';
+import { fdiToUniversal, isFdiTooth, type PlanCreate, type ProcedureInput, type TreatmentPlan } from '../../../contract/index.js';
+import { AppError } from '../../app/errors.js';
+import type { Database } from '../database.js';
+import { guarded, newId, nowIso, num, numOrNull, updateVersioned } from '../rows.js';
+
+/** Treatment plans → phases → procedures, and progress checkpoints with their images. */
+
+type Row = Record<string, unknown>;
+
+async function loadPlans(knex: Knex, planRows: Row[]): Promise<TreatmentPlan[]> {
+  if (!planRows.length) return [];
+  const planIds = planRows.map((p) => p.id as string);
+  const phases = await knex('treatment_phases').whereIn('plan_id', planIds).orderBy('position');
+  const phaseIds = phases.map((p) => p.id as string);
+  const procedures = phaseIds.length ? await knex('procedures').whereIn('phase_id', phaseIds).orderBy('position').orderBy('id') : [];
+  const checkpoints = await knex('progress_checkpoints').whereIn('plan_id', planIds).orderBy('taken_on').orderBy('created_at');
+  const checkpointIds = checkpoints.map((c) => c.id as string);
+  const links = checkpointIds.length ? await knex('checkpoint_images').whereIn('checkpoint_id', checkpointIds).orderBy('image_id') : [];
+  return planRows.map((plan) => ({
+    id: plan.id as string,
+    patientId: plan.patient_id as string,
+    title: plan.title as string,
+    status: plan.status as TreatmentPlan['status'],
+    createdBy: plan.created_by as string,
+    createdAt: plan.created_at as string,
+    updatedAt: plan.updated_at as string,
+    version: num(plan.version),
+    phases: phases
+      .filter((ph) => ph.plan_id === plan.id)
+      .map((ph) => ({
+        id: ph.id,
+        position: num(ph.position),
+        title: ph.title,
+        procedures: procedures
+          .filter((pr) => pr.phase_id === ph.id)
+          .map((pr) => {
+            const tooth = numOrNull(pr.tooth);
+            return {
+              id: pr.id,
+              cdtCode: pr.cdt_code,
+              description: pr.description ?? null,
+              tooth,
+              toothUniversal: tooth === null ? null : fdiToUniversal(tooth),
+              surfaces: pr.surfaces ?? null,
+              status: pr.status,
+              feeCents: num(pr.fee_cents),
+              version: num(pr.version),
+            };
+          }),
+      })),
+    checkpoints: checkpoints
+      .filter((c) => c.plan_id === plan.id)
+      .map((c) => ({
+        id: c.id,
+        takenOn: c.taken_on,
+        note: c.note ?? null,
+        createdBy: c.created_by,
+        imageIds: links.filter((l) => l.checkpoint_id === c.id).map((l) => l.image_id as string),
+      })),
+  }));
+}
+
+/** Plan rows joined to the practice through the patient. */
+const planRows = (knex: Knex, practiceId: string) =>
+  knex('treatment_plans as t').join('patients as p', 'p.id', 't.patient_id').where('p.practice_id', practiceId).select('t.*');
+
+export async function getPlan(knex: Knex, practiceId: string, id: string): Promise<TreatmentPlan> {
+  const row = await planRows(knex, practiceId).andWhere('t.id', id).first();
+  if (!row) throw new AppError('NOT_FOUND', 'The treatment plan was not found');
+  return (await loadPlans(knex, [row]))[0]!;
+}
+
+export async function plansForPatient(knex: Knex, practiceId: string, patientId: string): Promise<TreatmentPlan[]> {
+  return loadPlans(knex, await planRows(knex, practiceId).andWhere('t.patient_id', patientId).orderBy('t.created_at'));
+}
+
+function procedureRow(input: Partial<ProcedureInput>): Row {
+  // The database only checks the range; the repository checks the tooth exists.
+  if (input.tooth !== undefined && input.tooth !== null && !isFdiTooth(input.tooth)) {
+    throw new AppError('INVALID_INPUT', `Expected an FDI tooth number (11–48, 51–85) but received ${input.tooth}`);
+  }
+  const row: Row = {};
+  if (input.cdtCode !== undefined) row.cdt_code = input.cdtCode;
+  if (input.description !== undefined) row.description = input.description;
+  if (input.tooth !== undefined) row.tooth = input.tooth;
+  if (input.surfaces !== undefined) row.surfaces = input.surfaces;
+  if (input.status !== undefined) row.status = input.status;
+  if (input.feeCents !== undefined) row.fee_cents = input.feeCents;
+  return row;
+}
+
+async function insertProcedure(trx: Knex, phaseId: string, patientId: string, procedure: ProcedureInput): Promise<void> {
+  const now = nowIso();
+  const top = await trx('procedures').where({ phase_id: phaseId }).max({ top: 'position' }).first();
+  await trx('procedures').insert({
+    id: newId(), phase_id: phaseId, patient_id: patientId, position: numOrNull(top?.top) === null ? 0 : num(top!.top) + 1,
+    ...procedureRow(procedure), created_at: now, updated_at: now, version: 1,
+  });
+}
+
+async function insertPhase(trx: Knex, planId: string, title: string): Promise<string> {
+  const top = await trx('treatment_phases').where({ plan_id: planId }).max({ top: 'position' }).first();
+  const id = newId();
+  await trx('treatment_phases').insert({ id, plan_id: planId, title, position: numOrNull(top?.top) === null ? 0 : num(top!.top) + 1 });
+  return id;
+}
+
+/** Bumps the plan's version: any change inside a plan is a change of the plan. */
+async function touchPlan(trx: Knex, planId: string): Promise<void> {
+  await trx('treatment_plans').where({ id: planId }).update({ version: trx.raw('version + 1'), updated_at: nowIso() });
+}
+
+export async function createPlan(db: Database, practiceId: string, userId: string, input: PlanCreate): Promise<TreatmentPlan> {
+  return guarded('The treatment plan', () =>
+    db.write(async (trx) => {
+      const patient = await trx('patients').where({ id: input.patientId, practice_id: practiceId }).first('id');
+      if (!patient) throw new AppError('NOT_FOUND', 'The patient was not found');
+      const now = nowIso();
+      const id = newId();
+      await trx('treatment_plans').insert({
+        id, patient_id: input.patientId, title: input.title, status: 'draft', created_by: userId, created_at: now, updated_at: now, version: 1,
+      });
+      for (const phase of input.phases) {
+        const phaseId = await insertPhase(trx, id, phase.title);
+        for (const procedure of phase.procedures) await insertProcedure(trx, phaseId, input.patientId, procedure);
+      }
+      return getPlan(trx, practiceId, id);
+    }),
+  );
+}
+
+export async function updatePlan(
+  db: Database,
+  practiceId: string,
+  id: string,
+  version: number,
+  changes: { title?: string; status?: TreatmentPlan['status'] },
+): Promise<TreatmentPlan> {
+  return guarded('The treatment plan', () =>
+    db.write(async (trx) => {
+      await getPlan(trx, practiceId, id);
+      const patch: Row = {};
+      if (changes.title !== undefined) patch.title = changes.title;
+      if (changes.status !== undefined) patch.status = changes.status;
+      await updateVersioned(trx, 'treatment_plans', { id }, version, patch, 'The treatment plan');
+      return getPlan(trx, practiceId, id);
+    }),
+  );
+}
+
+export async function deletePlan(db: Database, practiceId: string, id: string, version: number): Promise<void> {
+  await guarded('The treatment plan', () =>
+    db.write(async (trx) => {
+      const plan = await getPlan(trx, practiceId, id);
+      if (plan.version !== version) throw new AppError('CONFLICT', 'The treatment plan was changed by someone else; reload and try again');
+      await trx('treatment_plans').where({ id, version }).delete();
+    }),
+  );
+}
+
+export async function addPhase(db: Database, practiceId: string, planId: string, title: string): Promise<TreatmentPlan> {
+  return guarded('The phase', () =>
+    db.write(async (trx) => {
+      await getPlan(trx, practiceId, planId);
+      await insertPhase(trx, planId, title);
+      await touchPlan(trx, planId);
+      return getPlan(trx, practiceId, planId);
+    }),
+  );
+}
+
+async function phaseOwner(trx: Knex, practiceId: string, phaseId: string): Promise<{ planId: string; patientId: string }> {
+  const row = await trx('treatment_phases as ph')
+    .join('treatment_plans as t', 't.id', 'ph.plan_id')
+    .join('patients as p', 'p.id', 't.patient_id')
+    .where({ 'ph.id': phaseId, 'p.practice_id': practiceId })
+    .first('t.id as plan_id', 't.patient_id');
+  if (!row) throw new AppError('NOT_FOUND', 'The treatment phase was not found');
+  return { planId: row.plan_id, patientId: row.patient_id };
+}
+
+export async function addProcedure(db: Database, practiceId: string, phaseId: string, procedure: ProcedureInput): Promise<TreatmentPlan> {
+  return guarded('The procedure', () =>
+    db.write(async (trx) => {
+      const { planId, patientId } = await phaseOwner(trx, practiceId, phaseId);
+      await insertProcedure(trx, phaseId, patientId, procedure);
+      await touchPlan(trx, planId);
+      return getPlan(trx, practiceId, planId);
+    }),
+  );
+}
+
+export async function updateProcedure(
+  db: Database,
+  practiceId: string,
+  id: string,
+  version: number,
+  changes: Partial<ProcedureInput>,
+): Promise<TreatmentPlan> {
+  return guarded('The procedure', () =>
+    db.write(async (trx) => {
+      const row = await trx('procedures').where({ id }).first('phase_id');
+      if (!row) throw new AppError('NOT_FOUND', 'The procedure was not found');
+      const { planId } = await phaseOwner(trx, practiceId, row.phase_id);
+      await updateVersioned(trx, 'procedures', { id }, version, procedureRow(changes), 'The procedure');
+      await touchPlan(trx, planId);
+      return getPlan(trx, practiceId, planId);
+    }),
+  );
+}
+
+export async function addCheckpoint(
+  db: Database,
+  practiceId: string,
+  userId: string,
+  input: { planId: string; takenOn: string; note: string | null; imageIds: string[] },
+): Promise<TreatmentPlan> {
+  return guarded('The checkpoint', () =>
+    db.write(async (trx) => {
+      const plan = await getPlan(trx, practiceId, input.planId);
+      const imageIds = [...new Set(input.imageIds)];
+      if (imageIds.length) {
+        const found = await trx('images').whereIn('id', imageIds).andWhere('patient_id', plan.patientId).select('id');
+        if (found.length !== imageIds.length) throw new AppError('INVALID_INPUT', "An image is not one of this patient's");
+      }
+      const id = newId();
+      await trx('progress_checkpoints').insert({
+        id, plan_id: input.planId, taken_on: input.takenOn, note: input.note, created_by: userId, created_at: nowIso(),
+      });
+      if (imageIds.length) await trx('checkpoint_images').insert(imageIds.map((image_id) => ({ checkpoint_id: id, image_id })));
+      await touchPlan(trx, input.planId);
+      return getPlan(trx, practiceId, input.planId);
+    }),
+  );
+}
