@@ -9,7 +9,6 @@ import { defaultPreset, type Preset, type VariantSpec } from './presets.js';
 import { render, type RenderedImage, type Window } from './render.js';
 
 export type Variant = 'thumb50' | 'thumb200' | 'preview' | 'view';
-export const variants: readonly Variant[] = ['thumb50', 'thumb200', 'preview', 'view'];
 
 /** Written into every lossy output (EXIF ImageDescription) so that a copy found later says what it is. */
 export const notForDiagnosis = 'Cusp lossy derivative - NOT FOR DIAGNOSIS; use the lossless master';
@@ -57,6 +56,17 @@ export interface DeriveResult {
 const contentTypes = { jpeg: 'image/jpeg', webp: 'image/webp', avif: 'image/avif' } as const;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** The rendered image resized (Lanczos 3) to fit `longSide`; unchanged when already small enough. */
+async function downscale(rendered: RenderedImage, longSide: number): Promise<RenderedImage> {
+  if (Math.max(rendered.width, rendered.height) <= longSide) return rendered;
+  const { data, info } = await sharp(rendered.data, { raw: { width: rendered.width, height: rendered.height, channels: rendered.channels } })
+    .resize({ width: longSide, height: longSide, fit: 'inside', kernel: 'lanczos3' })
+    .toColourspace(rendered.channels === 1 ? 'b-w' : 'srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: rendered.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
 /** Encodes one variant from the rendered 8-bit image. */
 export async function encodeVariant(rendered: RenderedImage, variant: Variant, spec: VariantSpec): Promise<Derivative> {
   let pipeline = sharp(rendered.data, { raw: { width: rendered.width, height: rendered.height, channels: rendered.channels } });
@@ -101,9 +111,14 @@ export async function deriveAll(
   const t2 = performance.now();
   const timings = { decode: t1 - t0, render: t2 - t1 } as DeriveResult['timings'];
   const derivatives: Derivative[] = [];
-  for (const variant of variants) {
+  // Thumbnails are made from the preview-sized image: the same look, a fraction of the resampling work.
+  let reduced = rendered;
+  for (const variant of ['view', 'preview', 'thumb200', 'thumb50'] as const) {
     const start = performance.now();
-    derivatives.push(await encodeVariant(rendered, variant, preset[variant]));
+    const spec = preset[variant];
+    const from = spec.longSide && Math.max(reduced.width, reduced.height) >= spec.longSide ? reduced : rendered;
+    if (variant === 'preview') reduced = await downscale(rendered, spec.longSide!);
+    derivatives.unshift(await encodeVariant(variant === 'preview' ? reduced : from, variant, spec));
     timings[variant] = performance.now() - start;
   }
   const tm = performance.now();

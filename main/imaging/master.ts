@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import type { DataSet } from 'dicom-parser';
 import { encodeLossless, type LosslessCodec } from './codecs.js';
 import { checkPixelData, decodeFrame, type DecodedFrame, type Samples } from './decode.js';
 import { imagingError, ImagingError } from './errors.js';
@@ -88,6 +90,71 @@ function dataSetSpan(p: ParsedDicom): { start: number; pixelHeader: number } {
   return { start, pixelHeader: pixel.dataOffset - 12 };
 }
 
+const dictionary = (createRequire(import.meta.url)('dcmjs') as { data: { DicomMetaDictionary: { dictionary: Record<string, { vr: string } | undefined> } } })
+  .data.DicomMetaDictionary.dictionary;
+const shortVrs = new Set(['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'PN', 'SH', 'SL', 'SS', 'ST', 'TM', 'UI', 'UL', 'US']);
+
+/** The VR an implicit-VR element has, from the DICOM dictionary; private and unknown elements become UN. */
+function vrOf(tag: string, signedPixels: boolean): string {
+  const group = parseInt(tag.slice(1, 5), 16);
+  const element = parseInt(tag.slice(5), 16);
+  if (group % 2 === 1) return element >= 0x10 && element <= 0xff ? 'LO' : 'UN'; // private creator / private data
+  const key = `(${tag.slice(1, 5)},${tag.slice(5)})`.toUpperCase();
+  const vr = dictionary[key]?.vr ?? 'UN';
+  if (vr === 'xs') return signedPixels ? 'SS' : 'US';
+  if (vr === 'ox' || vr === 'lt') return 'OW';
+  return /^[A-Z]{2}$/.test(vr) ? vr : 'UN';
+}
+
+/**
+ * An implicit-VR data set re-written in explicit VR little endian (the only byte order the
+ * encapsulated syntaxes allow): values are copied byte for byte, VRs come from the dictionary,
+ * sequences are written with undefined lengths, group lengths and everything from Pixel Data on are left out.
+ */
+function explicitDataSet(ds: DataSet, signedPixels: boolean): Buffer[] {
+  const out: Buffer[] = [];
+  const delimiter = (element: number) => {
+    const b = Buffer.alloc(8);
+    b.writeUInt16LE(0xfffe, 0);
+    b.writeUInt16LE(element, 2);
+    return b;
+  };
+  const elements = Object.values(ds.elements).sort((a, b) => (a.tag < b.tag ? -1 : 1));
+  for (const el of elements) {
+    if (el.tag < 'x00030000' || el.tag >= 'x7fe00010' || el.tag.endsWith('0000')) continue;
+    const group = parseInt(el.tag.slice(1, 5), 16);
+    const number = parseInt(el.tag.slice(5), 16);
+    if (el.items) {
+      const header = Buffer.alloc(12);
+      header.writeUInt16LE(group, 0);
+      header.writeUInt16LE(number, 2);
+      header.write('SQ', 4, 'latin1');
+      header.writeUInt32LE(0xffffffff, 8);
+      out.push(header);
+      for (const item of el.items) {
+        const start = delimiter(0xe000);
+        start.writeUInt32LE(0xffffffff, 4);
+        out.push(start, ...(item.dataSet ? explicitDataSet(item.dataSet, signedPixels) : []), delimiter(0xe00d));
+      }
+      out.push(delimiter(0xe0dd));
+      continue;
+    }
+    let vr = vrOf(el.tag, signedPixels);
+    if (shortVrs.has(vr) && el.length > 0xffff) vr = 'UN';
+    out.push(explicitElement(group, number, vr, ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)));
+  }
+  return out;
+}
+
+/** The data set between File Meta and Pixel Data, in explicit VR little endian. */
+function dataSetBody(p: ParsedDicom, m: PixelModule): Uint8Array {
+  if (p.syntax.explicitVr) {
+    const { start, pixelHeader } = dataSetSpan(p);
+    return p.bytes.subarray(start, pixelHeader);
+  }
+  return Buffer.concat(explicitDataSet(p.dataSet, m.signed));
+}
+
 const bitsUsed = (samples: Samples, signed: boolean): number => {
   let max = 0;
   for (let i = 0; i < samples.length; i++) {
@@ -101,7 +168,8 @@ const bitsUsed = (samples: Samples, signed: boolean): number => {
 export function reencodeObstacle(p: ParsedDicom, m: PixelModule): string | undefined {
   if (p.syntax.lossy) return 'the original is lossy-compressed: re-encoding cannot make it smaller without loss';
   if (m.samplesPerPixel !== 1) return 'colour originals are kept as received';
-  if (!p.hasFileMeta || !p.syntax.explicitVr || p.syntax.codec === 'bigEndian') return 'only explicit VR little endian data sets are rewritten';
+  if (p.syntax.codec === 'bigEndian') return 'big endian data sets are kept as received';
+  if (!p.dataSet.string('x00080016') || !p.dataSet.string('x00080018')) return 'no SOP Class and Instance UIDs to write a File Meta header';
   if (!p.dataSet.elements.x7fe00010) return 'no Pixel Data (7FE0,0010)';
   return undefined;
 }
@@ -128,10 +196,9 @@ export async function reencodeMaster(p: ParsedDicom, m: PixelModule, codec: Loss
   }
   const syntax = codec === 'jpegls' ? uids.jpegLsLossless : uids.htj2kLossless;
   const ds = p.dataSet;
-  const sopClass = ds.string('x00080016') ?? ds.string('x00020002') ?? '';
-  const sopInstance = ds.string('x00080018') ?? ds.string('x00020003') ?? '';
-  const { start, pixelHeader } = dataSetSpan(p);
-  return Buffer.concat([fileMeta(sopClass.trim(), sopInstance.trim(), syntax), p.bytes.subarray(start, pixelHeader), encapsulated(frames)]);
+  const sopClass = ds.string('x00080016') ?? '';
+  const sopInstance = ds.string('x00080018') ?? '';
+  return Buffer.concat([fileMeta(sopClass.trim(), sopInstance.trim(), syntax), dataSetBody(p, m), encapsulated(frames)]);
 }
 
 const sameSamples = (a: Samples, b: Samples) => {

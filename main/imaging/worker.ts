@@ -12,6 +12,8 @@ import type { Preset } from './presets.js';
  */
 const threads = (workerData as { poolThreads?: number } | undefined)?.poolThreads ?? 1;
 sharp.concurrency(Math.max(1, Math.floor(availableParallelism() / threads)));
+// libvips' operation cache only helps repeated operations on the same input; a pool thread never repeats one.
+sharp.cache(false);
 
 export interface DeriveTask {
   input: string | Uint8Array;

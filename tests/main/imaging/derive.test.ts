@@ -133,6 +133,26 @@ describe('lossless master', () => {
     expect(difference(values(decoded.frames[0]!), values((await decodeAll(file)).frames[0]!)).max).toBe(0);
   });
 
+  it('rewrites an implicit VR original as explicit VR with the VRs and values of its explicit twin', async () => {
+    const r = await deriveAll(dicomData('compressed', 'pydicom_MR_small_implicit.dcm'));
+    expect(r.master).toMatchObject({ encoding: 'jpegls', verifiedBitExact: true });
+    const master = parseDicom(r.master.bytes).dataSet;
+    const twin = parseDicom(readFileSync(dicomData('compressed', 'pydicom_MR_small.dcm'))).dataSet;
+    const compared = Object.values(twin.elements).filter((e) => e.tag >= 'x00080000' && e.tag < 'x7fe00010' && !e.tag.endsWith('0000'));
+    expect(compared.length).toBeGreaterThan(30);
+    for (const e of compared) {
+      const m = master.elements[e.tag];
+      expect(m?.vr, e.tag).toBe(e.vr);
+      if (!e.items) expect(Buffer.from(master.byteArray.subarray(m!.dataOffset, m!.dataOffset + m!.length)).equals(twin.byteArray.subarray(e.dataOffset, e.dataOffset + e.length)), e.tag).toBe(true);
+    }
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${dir}/implicit-master.dcm`, r.master.bytes);
+    const { spawnSync } = await import('node:child_process');
+    const dump = spawnSync('dcmdump', ['+E', `${dir}/implicit-master.dcm`], { encoding: 'utf8' });
+    expect(dump.status).toBe(0);
+    expect(dump.stderr).toBe('');
+  });
+
   it('keeps originals that are already compressed (auto policy)', async () => {
     const file = dicomData('dental', 'IO_bitewing01_12bit_JPEGLS_Lossless.dcm');
     const r = await deriveAll(file);
