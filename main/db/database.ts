@@ -78,6 +78,10 @@ export function isBusy(error: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Both clients are built with `compileSqlOnError: false`: a driver error then quotes the SQL
+ * with `?` placeholders, not the values — which would put names and birth dates in the log.
+ */
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
   const knex = settings.client === 'sqlite' ? openSqlite(settings) : openPostgres(settings);
   const db: Database = {
@@ -105,6 +109,7 @@ function openSqlite(settings: Extract<DatabaseSettings, { client: 'sqlite' }>): 
     client: sqliteClientClass(),
     connection: { filename: settings.filename },
     useNullAsDefault: true,
+    compileSqlOnError: false,
     pool: {
       min: 1,
       max: 1,
@@ -135,5 +140,6 @@ function openPostgres(settings: Extract<DatabaseSettings, { client: 'postgres' }
     },
     pool: { min: 0, max: settings.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
+    compileSqlOnError: false,
   });
 }
