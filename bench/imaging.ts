@@ -139,6 +139,7 @@ async function throughput(threads: number, rounds: number): Promise<number> {
 
 export async function run(): Promise<void> {
   console.log('\n== Imaging: derivatives of the real radiographs (default preset: JPEG, view q88 progressive) ==');
+  sharp.cache(false); // as in the pool threads: memory figures without libvips' operation cache
   // Warm the codecs once so the first image's timings are not codec start-up.
   for (const p of images.slice(0, 4)) await deriveAll(p, defaultPreset, { expect: inputKindOf(p) });
   let full = 0, base = 0;
