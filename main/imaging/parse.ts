@@ -4,7 +4,7 @@ import { imagingError, ImagingError } from './errors.js';
 import { transferSyntax, uids, type TransferSyntax } from './syntax.js';
 
 /** Nothing the pipeline reads may grow beyond this, however the file is labelled (deflate bombs, declared lengths). */
-export const maxInflatedBytes = 1024 * 1024 * 1024;
+export const maxInflatedBytes = 512 * 1024 * 1024;
 
 export interface ParsedDicom {
   dataSet: DataSet;

@@ -1,8 +1,11 @@
 import type { DataSet } from 'dicom-parser';
 import { imagingError } from './errors.js';
 
-/** Refuse anything that would decode to more than this, before allocating a byte of it. */
-export const maxDecodedBytes = 1024 * 1024 * 1024;
+/**
+ * Frames are decoded one at a time; refuse any frame that would decode to more than this before
+ * allocating a byte of it (a 16384 × 8192 16-bit radiograph; the largest ceph here is 40 MB).
+ */
+export const maxFrameBytes = 256 * 1024 * 1024;
 
 export type Photometric = 'MONOCHROME1' | 'MONOCHROME2' | 'RGB' | 'YBR_FULL' | 'YBR_FULL_422' | 'YBR_RCT' | 'YBR_ICT';
 const photometrics: readonly string[] = ['MONOCHROME1', 'MONOCHROME2', 'RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_RCT', 'YBR_ICT'];
@@ -66,9 +69,9 @@ export function readPixelModule(ds: DataSet): PixelModule {
     signed: pixelRepresentation === 1,
     planarConfiguration: samples === 3 && planar === 1 ? 1 : 0,
   };
-  const total = frameBytes(module) * frames;
-  if (total > maxDecodedBytes) {
-    throw imagingError('TOO_LARGE', `the image would decode to ${total} bytes (${columns}×${rows}×${frames}), more than the ${maxDecodedBytes}-byte limit`);
+  const size = frameBytes(module);
+  if (size > maxFrameBytes) {
+    throw imagingError('TOO_LARGE', `one frame would decode to ${size} bytes (${columns}×${rows}), more than the ${maxFrameBytes}-byte limit`);
   }
   return module;
 }
