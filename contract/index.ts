@@ -4,6 +4,7 @@ import { annotationMethods } from './methods/annotations.js';
 import { auditMethods } from './methods/audit.js';
 import { imagingMethods } from './methods/imaging.js';
 import { patientMethods } from './methods/patients.js';
+import { practiceMethods } from './methods/practice.js';
 import { scheduleMethods } from './methods/schedule.js';
 import { treatmentMethods } from './methods/treatment.js';
 import { userMethods } from './methods/users.js';
@@ -19,6 +20,7 @@ export * from './methods/annotations.js';
 export * from './methods/audit.js';
 export * from './methods/imaging.js';
 export * from './methods/patients.js';
+export * from './methods/practice.js';
 export * from './methods/schedule.js';
 export * from './methods/treatment.js';
 export * from './methods/users.js';
@@ -30,6 +32,7 @@ export { events } from './events.js';
  */
 export const methods = {
   ...appMethods,
+  ...practiceMethods,
   ...patientMethods,
   ...scheduleMethods,
   ...treatmentMethods,

@@ -1,12 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../app/paths.js';
 import { reportError, type CommandFactory } from './common.js';
+import { demoCommand } from './demo.js';
 import { deriveCommand } from './derive.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
 
 /** Every `cusp` command. Each lives in its own file and registers itself here. */
-const commands: CommandFactory[] = [serveCommand, statusCommand, deriveCommand];
+const commands: CommandFactory[] = [serveCommand, statusCommand, deriveCommand, demoCommand];
 
 export function buildProgram(): Command {
   const program = new Command('cusp')

@@ -5,6 +5,7 @@ import { adminHandlers } from './admin.js';
 import { annotationHandlers } from './annotations.js';
 import { imagingHandlers } from './imaging.js';
 import { patientHandlers } from './patients.js';
+import { practiceHandlers } from './practice.js';
 import { scheduleHandlers } from './schedule.js';
 import { treatmentHandlers } from './treatment.js';
 
@@ -12,6 +13,7 @@ import { treatmentHandlers } from './treatment.js';
 export function createHandlers(services: Services): Handlers {
   return {
     ...appHandlers(services),
+    ...practiceHandlers(services),
     ...patientHandlers(services),
     ...scheduleHandlers(services),
     ...treatmentHandlers(services),

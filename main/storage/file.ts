@@ -1,0 +1,317 @@
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { StorageError } from './errors.js';
+import {
+  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, clampRange, tiers, toReadable,
+  type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
+  type PutOptions, type StoreDescription, type Tier,
+} from './store.js';
+
+/**
+ * The embedded default: objects as plain files under a folder, `<root>/<key>`.
+ *
+ * - Writes go to `<root>/.tmp/`, are fsynced, then renamed into place (a crash leaves the old
+ *   object or the new one, never half of one); `ifAbsent` uses link(), which never replaces.
+ * - Content type, sha256, tier and user metadata live beside the data in `<root>/.meta/<key>.json`
+ *   (written after the data, so a crash between the two leaves stale metadata that
+ *   `cusp storage verify` reports, never a torn object).
+ * - A missing root folder means the disk or share is not mounted: `Unavailable`, not `NotFound`.
+ * - Tiers are recorded (so policies and migrations behave the same everywhere) but a disk has one cost.
+ * - Signed URLs are `<publicUrl>/objects/<key>?expires=<unix s>&sig=<HMAC-SHA256>`, verified by
+ *   `verifySignedObjectPath` (the `cusp serve` / `cusp://` route in objects-route.ts).
+ */
+export interface FileStoreOptions {
+  root: string;
+  /** Secret for signed URLs (32 random bytes from the secret store). */
+  signingKey: Buffer;
+  /** Origin the signed URLs point at, e.g. `http://127.0.0.1:PORT` for `cusp serve`. */
+  publicUrl?: string;
+  /** The location shown to people (defaults to the root). */
+  location?: string;
+}
+
+interface Sidecar {
+  contentType?: string;
+  sha256?: string;
+  tier?: Tier;
+  metadata: Record<string, string>;
+}
+
+const fileTiers = tiers.filter((t) => t !== 'archive');
+
+export class FileStore implements ObjectStore {
+  readonly description: StoreDescription;
+  private readonly root: string;
+  private readonly signingKey: Buffer;
+  private readonly publicUrl: string;
+
+  constructor(options: FileStoreOptions) {
+    this.root = options.root;
+    this.signingKey = options.signingKey;
+    this.publicUrl = (options.publicUrl ?? 'cusp://store').replace(/\/+$/, '');
+    this.description = { kind: 'file', region: 'local', location: options.location ?? `file://${options.root}`, encrypted: false, tiers: fileTiers };
+  }
+
+  /** Creates the root folder (configuration time); afterwards a missing root is `Unavailable`. */
+  static async create(options: FileStoreOptions): Promise<FileStore> {
+    await mkdir(options.root, { recursive: true });
+    return new FileStore(options);
+  }
+
+  private dataPath(key: string) {
+    return join(this.root, ...key.split('/'));
+  }
+  private metaPath(key: string) {
+    return join(this.root, '.meta', ...key.split('/')) + '.json';
+  }
+
+  async put(key: string, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {
+    checkKey(key);
+    const metadata = checkMetadata(options.metadata);
+    const tier = options.tier ? checkTier(options.tier, fileTiers) : 'hot';
+    await this.requireRoot(key);
+    const tmpDir = join(this.root, '.tmp');
+    await mkdir(tmpDir, { recursive: true }).catch((e) => { throw this.mapError(e, key); });
+    const temp = join(tmpDir, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          size += chunk.length;
+          options.onProgress?.(size);
+          done(null, chunk);
+        },
+      });
+      await pipeline(toReadable(body), counter, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      const sha256 = hash.digest('hex');
+      checkSha256(options.sha256, sha256, key);
+      await fsync(temp);
+      const target = this.dataPath(key);
+      await mkdir(dirname(target), { recursive: true });
+      if (options.ifAbsent) {
+        await link(temp, target).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'EEXIST') throw new StorageError('Conflict', 'An object already exists under this key', { key, cause: e });
+          throw e;
+        });
+        await unlink(temp);
+      } else {
+        await rename(temp, target);
+      }
+      await fsync(dirname(target));
+      const sidecar: Sidecar = { contentType: options.contentType, sha256, tier, metadata };
+      await this.writeSidecar(key, sidecar);
+      return { key, size, sha256, contentType: options.contentType, tier, metadata, lastModified: new Date() };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw this.mapError(error, key);
+    }
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    checkKey(key);
+    const requested = checkRange(options.range);
+    const info = await this.head(key);
+    const range = requested ? clampRange(requested, info.size, key) : undefined;
+    const path = this.dataPath(key);
+    // Open before answering so a file removed in between is NotFound here, not a stream error later.
+    const handle = await open(path, 'r').catch((e) => { throw this.mapError(e, key); });
+    const body = handle.createReadStream({ start: range?.start, end: range?.end });
+    return { body, info, ...(range ? { range: { ...range, size: info.size } } : {}) };
+  }
+
+  async head(key: string): Promise<ObjectInfo> {
+    checkKey(key);
+    try {
+      const stats = await stat(this.dataPath(key));
+      if (!stats.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
+      const sidecar = await this.readSidecar(key);
+      return {
+        key,
+        size: stats.size,
+        sha256: sidecar.sha256,
+        contentType: sidecar.contentType,
+        lastModified: stats.mtime,
+        tier: sidecar.tier ?? 'hot',
+        metadata: sidecar.metadata,
+      };
+    } catch (error) {
+      throw await this.mapMissing(error, key);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    await this.requireRoot(key);
+    try {
+      await rm(this.dataPath(key), { force: true });
+      await rm(this.metaPath(key), { force: true });
+    } catch (error) {
+      throw this.mapError(error, key);
+    }
+  }
+
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    const prefix = checkPrefix(options.prefix);
+    const limit = Math.min(Math.max(options.limit ?? 1000, 1), 1000);
+    await this.requireRoot(prefix);
+    // Walk only the folder the prefix names; keys come out sorted as S3 and Azure sort them.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash >= 0 ? prefix.slice(0, slash) : '';
+    const keys: string[] = [];
+    await this.walk(base, keys);
+    keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const selected = keys.filter((k) => k.startsWith(prefix) && (options.cursor === undefined || k > options.cursor));
+    const page = selected.slice(0, limit);
+    const items = await Promise.all(
+      page.map(async (key) => {
+        const stats = await stat(this.dataPath(key));
+        return { key, size: stats.size, lastModified: stats.mtime };
+      }),
+    );
+    return selected.length > limit ? { items, cursor: page[page.length - 1] } : { items };
+  }
+
+  private async walk(relative: string, out: string[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(relative ? join(this.root, ...relative.split('/')) : this.root, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw this.mapError(error, relative);
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const key = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await this.walk(key, out);
+      else if (entry.isFile()) out.push(key);
+    }
+  }
+
+  async signedUrl(key: string, options: { expiresInSeconds: number }): Promise<string> {
+    checkKey(key);
+    const expires = Math.floor(Date.now() / 1000) + checkExpiry(options.expiresInSeconds);
+    return `${this.publicUrl}/objects/${key}?expires=${expires}&sig=${signObjectPath(this.signingKey, key, expires)}`;
+  }
+
+  async setTier(key: string, tier: Tier): Promise<void> {
+    checkTier(tier, fileTiers);
+    await this.head(key);
+    const sidecar = await this.readSidecar(key);
+    await this.writeSidecar(key, { ...sidecar, tier });
+  }
+
+  async setMetadata(key: string, metadata: Record<string, string>): Promise<void> {
+    const checked = checkMetadata(metadata);
+    await this.head(key);
+    const sidecar = await this.readSidecar(key);
+    await this.writeSidecar(key, { ...sidecar, metadata: checked });
+  }
+
+  async close(): Promise<void> {}
+
+  private async readSidecar(key: string): Promise<Sidecar> {
+    try {
+      const parsed = JSON.parse(await readFile(this.metaPath(key), 'utf8')) as Partial<Sidecar>;
+      return { ...parsed, metadata: parsed.metadata ?? {} };
+    } catch (error) {
+      // An object copied in by hand (or by another program) has no sidecar: it is still an object.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { metadata: {} };
+      throw this.mapError(error, key);
+    }
+  }
+
+  private async writeSidecar(key: string, sidecar: Sidecar): Promise<void> {
+    const target = this.metaPath(key);
+    const temp = join(this.root, '.tmp', `${randomUUID()}.json`);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await mkdir(dirname(temp), { recursive: true });
+      const handle = await open(temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(sidecar));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw this.mapError(error, key);
+    }
+  }
+
+  private async requireRoot(key: string): Promise<void> {
+    try {
+      if (!(await stat(this.root)).isDirectory()) throw new Error(`${this.root} is not a folder`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') throw mapFsError(error, key);
+      throw new StorageError('Unavailable', `The image folder ${this.description.location} cannot be reached (is the disk or share connected?)`, { key, cause: error });
+    }
+  }
+
+  private async mapMissing(error: unknown, key: string): Promise<unknown> {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      await this.requireRoot(key);
+      return new StorageError('NotFound', 'No object under this key', { key, cause: error });
+    }
+    return this.mapError(error, key);
+  }
+
+  private mapError(error: unknown, key: string): unknown {
+    if (error instanceof StorageError) return error;
+    return mapFsError(error, key);
+  }
+}
+
+/** Maps a Node file-system error onto the storage codes. */
+export function mapFsError(error: unknown, key?: string): StorageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = (error as Error).message ?? String(error);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new StorageError('NotFound', 'No object under this key', { key, cause: error });
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new StorageError('AccessDenied', `The image folder refuses access (${code})`, { key, cause: error });
+  if (code === 'EEXIST') return new StorageError('Conflict', 'An object already exists under this key', { key, cause: error });
+  return new StorageError('Unavailable', `The image folder failed: ${code ?? message}`, { key, cause: error });
+}
+
+async function fsync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some platforms (Windows) cannot fsync a folder; the data file itself was synced already.
+    if (!['EISDIR', 'EPERM', 'EINVAL'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** HMAC-SHA256 over `key\nexpires`, base64url. */
+export function signObjectPath(signingKey: Buffer, key: string, expires: number): string {
+  return createHmac('sha256', signingKey).update(`${key}\n${expires}`).digest('base64url');
+}
+
+/**
+ * Checks a signed file-store URL's path and query (`/objects/<key>?expires=…&sig=…`) and returns
+ * the key. Expired → `AccessDenied`; a bad or missing signature → `AccessDenied`.
+ */
+export function verifySignedObjectPath(signingKey: Buffer, pathAndQuery: string, now = Date.now()): string {
+  const url = new URL(pathAndQuery, 'http://local');
+  const match = /^\/objects\/(.+)$/.exec(url.pathname);
+  const expires = Number(url.searchParams.get('expires'));
+  const sig = url.searchParams.get('sig') ?? '';
+  if (!match || !Number.isInteger(expires)) throw new StorageError('AccessDenied', 'Not a signed object URL');
+  const key = checkKey(decodeURIComponent(match[1]!));
+  const expected = Buffer.from(signObjectPath(signingKey, key, expires));
+  const given = Buffer.from(sig);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new StorageError('AccessDenied', 'The signature of this URL is not valid', { key });
+  if (expires * 1000 <= now) throw new StorageError('AccessDenied', 'This URL has expired', { key });
+  return key;
+}
