@@ -209,6 +209,43 @@ describe('metadata', () => {
     const jpeg = (await loadImage(readFileSync(dicomData('dental', 'IO_bitewing01_8bit_JPEGBaseline.dcm')))) as DicomSource;
     expect(jpeg.metadata.lossy).toBe(true);
   });
+  it('lists tooth codes from the Primary Anatomic Structure Sequence (file generated with dump2dcm)', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    writeFileSync(`${dir}/teeth.raw`, new Uint8Array(16 * 16).fill(100));
+    const tooth = (code: string) => [
+      '  (fffe,e000) na (Item with undefined length #=3)',
+      `    (0008,0100) SH [${code}]`,
+      '    (0008,0102) SH [FDI]',
+      `    (0008,0104) LO [Tooth ${code}]`,
+      '  (fffe,e00d) na (ItemDelimitationItem)',
+    ];
+    writeFileSync(`${dir}/teeth.dump`, [
+      '(0002,0010) UI =LittleEndianExplicit',
+      '(0008,0016) UI =DigitalIntraOralXRayImageStorageForPresentation',
+      '(0008,0018) UI [1.2.826.0.1.3680043.10.1371.99.2]',
+      '(0008,0022) DA [20260314]',
+      '(0008,0032) TM [101502]',
+      '(0008,0060) CS [IO]',
+      '(0008,2228) SQ (Sequence with undefined length #=2)',
+      ...tooth('36'),
+      ...tooth('37'),
+      '(fffe,e0dd) na (SequenceDelimitationItem)',
+      '(0028,0002) US 1',
+      '(0028,0004) CS [MONOCHROME2]',
+      '(0028,0010) US 16',
+      '(0028,0011) US 16',
+      '(0028,0100) US 8',
+      '(0028,0101) US 8',
+      '(0028,0102) US 7',
+      '(0028,0103) US 0',
+      `(7fe0,0010) OB =${dir}/teeth.raw`,
+    ].join('\n'));
+    execFileSync('dump2dcm', [`${dir}/teeth.dump`, `${dir}/teeth.dcm`], { stdio: 'ignore' });
+    const image = (await loadImage(readFileSync(`${dir}/teeth.dcm`))) as DicomSource;
+    expect(image.metadata.teeth).toEqual(['36', '37']);
+    expect(image.metadata.acquisitionDateTime).toBe('20260314101502');
+  });
 });
 
 describe('worker pool', () => {
