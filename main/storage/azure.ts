@@ -5,7 +5,7 @@ import {
 } from '@azure/storage-blob';
 import { isNetworkError, StorageError } from './errors.js';
 import {
-  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, metaKeys, partsOf, tiers,
+  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, metaKeys, partsOf, prepend, tiers, uploadParts,
   type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
   type PutOptions, type StoreDescription, type Tier,
 } from './store.js';
@@ -119,33 +119,21 @@ export class AzureStore implements ObjectStore {
         return { key, size: firstPart.length, sha256, contentType: options.contentType, tier, metadata: finalMeta };
       }
       const ids: string[] = [];
-      const inFlight = new Set<Promise<void>>();
       let written = 0;
       let size = 0;
       // Block ids must all have the same length: a random run id plus a zero-padded counter.
       const run = randomBytes(6).toString('hex');
-      const stage = (buffer: Buffer) => {
-        const id = Buffer.from(`${run}-${String(ids.length).padStart(6, '0')}`).toString('base64');
-        ids.push(id);
+      await uploadParts(prepend([firstPart, second.value], parts), this.concurrency, async (buffer, index) => {
+        const id = Buffer.from(`${run}-${String(index).padStart(6, '0')}`).toString('base64');
+        ids[index] = id;
         size += buffer.length;
         wholeMd5.update(buffer);
         const md5 = createHash('md5').update(buffer).digest();
-        const task = blob.stageBlock(id, buffer, buffer.length, { transactionalContentMD5: md5 }).then((r) => {
-          checkMd5(r.contentMD5, md5, key);
-          written += buffer.length;
-          options.onProgress?.(written);
-        });
-        const tracked = task.finally(() => inFlight.delete(tracked));
-        tracked.catch(() => undefined);
-        inFlight.add(tracked);
-      };
-      stage(firstPart);
-      stage(second.value);
-      for (let next = await parts.next(); !next.done; next = await parts.next()) {
-        while (inFlight.size >= this.concurrency) await Promise.race(inFlight);
-        stage(next.value);
-      }
-      await Promise.all(inFlight);
+        const r = await blob.stageBlock(id, buffer, buffer.length, { transactionalContentMD5: md5 });
+        checkMd5(r.contentMD5, md5, key);
+        written += buffer.length;
+        options.onProgress?.(written);
+      });
       const sha256 = hash.digest('hex');
       // Uncommitted blocks are discarded by the service after a week; nothing replaced the old blob.
       checkSha256(options.sha256, sha256, key);

@@ -8,7 +8,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isNetworkError, StorageError } from './errors.js';
 import {
-  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, metaKeys, partsOf,
+  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, metaKeys, partsOf, prepend, uploadParts,
   type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
   type PutOptions, type StoreDescription, type Tier,
 } from './store.js';
@@ -137,36 +137,22 @@ export class S3Store implements ObjectStore {
     const { UploadId } = await this.call(this.client.send(new CreateMultipartUploadCommand({ Bucket: common.Bucket, Key: common.Key, ContentType: common.ContentType, StorageClass: common.StorageClass, Metadata: createMeta })), key);
     const uploadId = UploadId!;
     const done: Array<{ PartNumber: number; ETag: string; md5: Buffer }> = [];
-    const inFlight = new Set<Promise<void>>();
     let written = 0;
     let size = 0;
     try {
-      let partNumber = 0;
-      const upload = (buffer: Buffer) => {
-        const PartNumber = ++partNumber;
+      await uploadParts(prepend([firstPart, second.value], parts), this.concurrency, async (buffer, index) => {
+        const PartNumber = index + 1;
         size += buffer.length;
         const md5 = createHash('md5').update(buffer).digest();
-        const task = this.call(this.client.send(
+        const r = await this.call(this.client.send(
           new UploadPartCommand({ Bucket: this.bucket, Key: this.full(key), UploadId: uploadId, PartNumber, Body: buffer, ContentLength: buffer.length, ContentMD5: md5.toString('base64') })),
           key,
-        ).then((r) => {
-          checkEtag(r.ETag, md5.toString('hex'), key);
-          done.push({ PartNumber, ETag: r.ETag!, md5 });
-          written += buffer.length;
-          options.onProgress?.(written);
-        });
-        const tracked = task.finally(() => inFlight.delete(tracked));
-        // Awaited below (race/all); this only keeps a failure from counting as unhandled meanwhile.
-        tracked.catch(() => undefined);
-        inFlight.add(tracked);
-      };
-      upload(firstPart);
-      upload(second.value);
-      for (let next = await parts.next(); !next.done; next = await parts.next()) {
-        while (inFlight.size >= this.concurrency) await Promise.race(inFlight);
-        upload(next.value);
-      }
-      await Promise.all(inFlight);
+        );
+        checkEtag(r.ETag, md5.toString('hex'), key);
+        done.push({ PartNumber, ETag: r.ETag!, md5 });
+        written += buffer.length;
+        options.onProgress?.(written);
+      });
       const sha256 = hash.digest('hex');
       checkSha256(options.sha256, sha256, key);
       done.sort((a, b) => a.PartNumber - b.PartNumber);
@@ -187,7 +173,6 @@ export class S3Store implements ObjectStore {
       if (!knownSha) await this.copyOntoItself(key, { Metadata: finalMeta, ContentType: options.contentType, StorageClass: storageClass });
       return { key, size, sha256, contentType: options.contentType, tier: tierOfStorageClass(storageClass, this.classes), metadata: finalMeta };
     } catch (error) {
-      await Promise.allSettled(inFlight);
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.full(key), UploadId: uploadId })).catch(() => undefined);
       throw error instanceof StorageError ? error : mapS3Error(error, key);
     }

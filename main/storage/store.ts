@@ -252,3 +252,35 @@ export function checkSha256(expected: string | undefined, actual: string, key: s
     throw new StorageError('IntegrityError', `The bytes written have sha256 ${actual}, not the expected ${expected}`, { key });
   }
 }
+
+/** `items`, then whatever is left of `rest` (parts already peeked at, then the others). */
+export async function* prepend<T>(items: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* items;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+/**
+ * Uploads parts with at most `concurrency` in flight, reading the next part only when a slot is
+ * free (so memory stays at concurrency × part size). The first failure stops the loop and is thrown
+ * once every started upload has settled.
+ */
+export async function uploadParts(
+  parts: AsyncIterable<Buffer>,
+  concurrency: number,
+  upload: (part: Buffer, index: number) => Promise<void>,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  let index = 0;
+  try {
+    for await (const part of parts) {
+      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      const task: Promise<void> = upload(part, index++).finally(() => inFlight.delete(task));
+      // Awaited by race/all; this only keeps a failure from counting as unhandled meanwhile.
+      task.catch(() => undefined);
+      inFlight.add(task);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
+}

@@ -31,15 +31,16 @@ export interface Backend {
 export async function fileBackend(): Promise<Backend> {
   const dir = scratchDir('file-store');
   const signingKey = randomBytes(32);
-  let store!: FileStore;
+  const served: { store?: FileStore } = {};
   const server: Server = createServer((req, res) => {
-    void serveSignedObject(store, signingKey, req, res).then((handled) => {
+    void serveSignedObject(served.store!, signingKey, req, res).then((handled) => {
       if (!handled) res.writeHead(404).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  store = await FileStore.create({ root: join(dir, 'objects'), signingKey, publicUrl: origin });
+  const store = await FileStore.create({ root: join(dir, 'objects'), signingKey, publicUrl: origin });
+  served.store = store;
   return {
     store,
     async denied() {
