@@ -44,7 +44,7 @@ async function loadRaster(bytes: Uint8Array, format: RasterSource['format']): Pr
     const { channels: declared } = await input().metadata();
     // Greyscale files decode straight to one channel: a 4096×5120 film scan stays 20 MB, not 60.
     const decoder = (declared ?? 3) <= 2 ? input().extractChannel(0) : input().removeAlpha().toColourspace('srgb');
-    const { data, info } = await decoder.raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await decoder.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     const { width, height } = info;
     const rgb = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     let neutral = info.channels === 3;

@@ -91,6 +91,15 @@ describe('derivatives', () => {
     expect(r.master.bytes.equals(readFileSync(file))).toBe(true);
   });
 
+  it('scales a 16-bit greyscale PNG to 8 bits rather than misreading its samples', async () => {
+    const width = 300, height = 200;
+    const ramp = new Uint16Array(width * height).map((_, i) => (i % width) * 200);
+    const png = await sharp(ramp, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+    const image = await loadImage(png, { expect: 'raster' });
+    expect([image.frame.width, image.frame.height, image.frame.channels]).toEqual([width, height, 1]);
+    expect(image.frame.samples[250]).toBe(Math.round((250 * 200 * 255) / 65535));
+  });
+
   it('accepts a PNG only where a photo is expected', async () => {
     const png = dicomData('malformed', 'png_file_renamed.dcm');
     await expect(deriveAll(png)).rejects.toMatchObject({ reason: 'NOT_DICOM' });
