@@ -83,6 +83,45 @@ describe('loadImage refuses each malformed file with its reason', () => {
   });
 });
 
+describe('damaged copies of good files', () => {
+  /** Deterministic pseudo-random numbers (the same damage on every run). */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  }
+
+  it.each([
+    'dental/IO_bitewing01_8bit_JPEGBaseline.dcm',
+    'compressed/pydicom_MR_small_jpeg_ls_lossless.dcm',
+    'compressed/pydicom_MR_small_RLE.dcm',
+    'compressed/pydicom_MR_small_jp2klossless.dcm',
+    'compressed/pydicomdata_JPEG-LL.dcm',
+    'compressed/pydicom_JPGExtended.dcm',
+    'compressed/pydicom_image_dfl.dcm',
+    'compressed/pydicomdata_HTJ2KLossless_08_RGB.dcm',
+    'compressed/fodicom_CR-MONO1-10-chest_nometa.dcm',
+  ])('%s: truncated anywhere or with bytes overwritten, it decodes or fails with an ImagingError, nothing else', async (name) => {
+    const original = readFileSync(dicomData(name));
+    const next = random(name.length);
+    for (let k = 0; k < 30; k++) {
+      let damaged: Buffer;
+      if (k < 10) {
+        damaged = original.subarray(0, Math.floor(next() * original.length));
+      } else {
+        damaged = Buffer.from(original);
+        // Half the time in the header, where lengths and attributes live; otherwise anywhere.
+        const span = k < 20 ? Math.min(original.length, 2000) : original.length;
+        for (let j = 0; j < 1 + Math.floor(next() * 8); j++) damaged[Math.floor(next() * span)] = Math.floor(next() * 256);
+      }
+      try {
+        await loadImage(damaged);
+      } catch (e) {
+        expect(e, `damage #${k}`).toBeInstanceOf(ImagingError);
+      }
+    }
+  });
+});
+
 describe('cusp derive on malformed files', () => {
   it.each(Object.entries(expected))('%s: exits non-zero, says %s, writes nothing', async (name, reason) => {
     const out = scratchDir('derive-bad');
