@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { appMethods } from './methods/app.js';
+import { authMethods } from './methods/auth.js';
 import { annotationMethods } from './methods/annotations.js';
 import { auditMethods } from './methods/audit.js';
 import { imagingMethods } from './methods/imaging.js';
@@ -16,6 +17,7 @@ export * from './define.js';
 export * from './methods/app.js';
 export * from './common.js';
 export * from './teeth.js';
+export * from './methods/auth.js';
 export * from './methods/annotations.js';
 export * from './methods/audit.js';
 export * from './methods/imaging.js';
@@ -32,6 +34,7 @@ export { events } from './events.js';
  */
 export const methods = {
   ...appMethods,
+  ...authMethods,
   ...practiceMethods,
   ...patientMethods,
   ...scheduleMethods,

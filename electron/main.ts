@@ -90,6 +90,7 @@ function runShell(): void {
       log: services.log,
       workstation: services.config.workstation,
       windows: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
+      resolveUser: cusp.resolveUser,
     });
 
     app.setAboutPanelOptions({ applicationName: 'Cusp', applicationVersion: services.version });

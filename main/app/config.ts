@@ -14,6 +14,8 @@ export const configSchema = z.object({
   language: languageSchema.default('fr'),
   /** Shown in the audit log as "from which workstation". */
   workstation: z.string().min(1).default(hostname()),
+  /** A signed-in session locks after this many minutes without activity (the password unlocks it). */
+  autoLockMinutes: z.number().int().min(1).max(480).default(10),
   database: z
     .discriminatedUnion('client', [
       z.object({

@@ -1,3 +1,5 @@
+import { createAuth, type Auth } from '../auth/service.js';
+import type { SessionUser } from './context.js';
 import { createDispatcher, type Dispatch } from './dispatcher.js';
 import { createHandlers } from './handlers/index.js';
 import { openServices, type OpenServicesOptions, type Services } from './services.js';
@@ -5,11 +7,22 @@ import { openServices, type OpenServicesOptions, type Services } from './service
 export interface App {
   services: Services;
   dispatch: Dispatch;
+  /** Sessions and sign-in (main/auth). */
+  auth: Auth;
+  /**
+   * The signed-in user of a transport session, or null: every transport (IPC, HTTP) passes this
+   * as its `resolveUser`, so a user is established one way whatever the caller came through.
+   */
+  resolveUser(sessionId: string): SessionUser | null;
 }
 
 /** Services plus the dispatcher over them: what every transport needs. */
 export async function openApp(options: OpenServicesOptions): Promise<App> {
   const services = await openServices(options);
-  const dispatch = createDispatcher(createHandlers(services), { log: services.log });
-  return { services, dispatch };
+  const auth = createAuth(services);
+  const dispatch = createDispatcher(createHandlers(services, auth), {
+    log: services.log,
+    onForbidden: (method, ctx) => auth.auditRefusal(method, ctx),
+  });
+  return { services, dispatch, auth, resolveUser: auth.resolveUser };
 }

@@ -26,6 +26,7 @@ export function serveCommand(program: Command): void {
         workstation: app.services.config.workstation,
         staticDir: rendererDistDir,
         port: options.port,
+        resolveUser: app.resolveUser,
       });
       console.log(`Cusp is running at ${server.url}`);
       console.log('Open that address in a browser on this computer. Press Ctrl+C to stop.');
@@ -35,6 +36,7 @@ export function serveCommand(program: Command): void {
         process.once('SIGTERM', stop);
       });
       await server.close();
+      app.auth.close();
       await app.services.close();
     });
 }

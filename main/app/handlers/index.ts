@@ -1,7 +1,9 @@
+import type { Auth } from '../../auth/service.js';
 import type { Handlers } from '../dispatcher.js';
 import type { Services } from '../services.js';
 import { appHandlers } from './app.js';
 import { adminHandlers } from './admin.js';
+import { authHandlers } from './auth.js';
 import { annotationHandlers } from './annotations.js';
 import { imagingHandlers } from './imaging.js';
 import { patientHandlers } from './patients.js';
@@ -10,9 +12,10 @@ import { scheduleHandlers } from './schedule.js';
 import { treatmentHandlers } from './treatment.js';
 
 /** Every contract method's handler. Each domain contributes its own file in this folder. */
-export function createHandlers(services: Services): Handlers {
+export function createHandlers(services: Services, auth: Auth): Handlers {
   return {
     ...appHandlers(services),
+    ...authHandlers(auth),
     ...practiceHandlers(services),
     ...patientHandlers(services),
     ...scheduleHandlers(services),
