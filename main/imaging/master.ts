@@ -90,8 +90,11 @@ function dataSetSpan(p: ParsedDicom): { start: number; pixelHeader: number } {
   return { start, pixelHeader: pixel.dataOffset - 12 };
 }
 
-const dictionary = (createRequire(import.meta.url)('dcmjs') as { data: { DicomMetaDictionary: { dictionary: Record<string, { vr: string } | undefined> } } })
-  .data.DicomMetaDictionary.dictionary;
+type Dictionary = Record<string, { vr: string } | undefined>;
+let dictionary: Dictionary | undefined;
+/** dcmjs's DICOM dictionary, loaded on the first implicit-VR rewrite only. */
+const dictionaryOf = (): Dictionary =>
+  (dictionary ??= (createRequire(import.meta.url)('dcmjs') as { data: { DicomMetaDictionary: { dictionary: Dictionary } } }).data.DicomMetaDictionary.dictionary);
 const shortVrs = new Set(['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'PN', 'SH', 'SL', 'SS', 'ST', 'TM', 'UI', 'UL', 'US']);
 
 /** The VR an implicit-VR element has, from the DICOM dictionary; private and unknown elements become UN. */
@@ -100,7 +103,7 @@ function vrOf(tag: string, signedPixels: boolean): string {
   const element = parseInt(tag.slice(5), 16);
   if (group % 2 === 1) return element >= 0x10 && element <= 0xff ? 'LO' : 'UN'; // private creator / private data
   const key = `(${tag.slice(1, 5)},${tag.slice(5)})`.toUpperCase();
-  const vr = dictionary[key]?.vr ?? 'UN';
+  const vr = dictionaryOf()[key]?.vr ?? 'UN';
   if (vr === 'xs') return signedPixels ? 'SS' : 'US';
   if (vr === 'ox' || vr === 'lt') return 'OW';
   return /^[A-Z]{2}$/.test(vr) ? vr : 'UN';
