@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as practice from './20261128153000_practice.js';
 import * as ingest from './20261128160000_ingest.js';
+import * as appointmentOverlapIndex from './20261128170000_appointment_overlap_index.js';
 
 export interface Migration {
   /** `YYYYMMDDHHmmss_what`, the name knex records in `knex_migrations`. */
@@ -18,4 +19,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { name: '20261128153000_practice', ...practice },
   { name: '20261128160000_ingest', ...ingest },
+  { name: '20261128170000_appointment_overlap_index', ...appointmentOverlapIndex },
 ];
