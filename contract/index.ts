@@ -7,6 +7,7 @@ import { imagingMethods } from './methods/imaging.js';
 import { patientMethods } from './methods/patients.js';
 import { practiceMethods } from './methods/practice.js';
 import { scheduleMethods } from './methods/schedule.js';
+import { settingsMethods } from './methods/settings.js';
 import { treatmentMethods } from './methods/treatment.js';
 import { userMethods } from './methods/users.js';
 import { events } from './events.js';
@@ -24,6 +25,7 @@ export * from './methods/imaging.js';
 export * from './methods/patients.js';
 export * from './methods/practice.js';
 export * from './methods/schedule.js';
+export * from './methods/settings.js';
 export * from './methods/treatment.js';
 export * from './methods/users.js';
 export { events } from './events.js';
@@ -38,6 +40,7 @@ export const methods = {
   ...practiceMethods,
   ...patientMethods,
   ...scheduleMethods,
+  ...settingsMethods,
   ...treatmentMethods,
   ...imagingMethods,
   ...annotationMethods,

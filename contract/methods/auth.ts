@@ -70,6 +70,8 @@ export const authMethods = defineMethods({
   'auth.signOut': { input: empty, output: authStatusSchema, access: 'public' },
   /** Locks this session now (the user menu, or the renderer noticing inactivity). */
   'auth.lock': { input: empty, output: authStatusSchema, access: 'public' },
+  /** The person is active in this window (keys, pointer) though it makes no call: postpones the auto-lock. */
+  'auth.touch': { input: empty, output: z.object({ ok: z.literal(true) }), access: 'signedIn' },
   /** The signed-in user changes their own password. */
   'auth.changePassword': {
     input: z.object({ current: z.string().min(1).max(200), next: passwordSchema }).strict(),

@@ -9,6 +9,7 @@ import { imagingHandlers } from './imaging.js';
 import { patientHandlers } from './patients.js';
 import { practiceHandlers } from './practice.js';
 import { scheduleHandlers } from './schedule.js';
+import { settingsHandlers } from './settings.js';
 import { treatmentHandlers } from './treatment.js';
 
 /** Every contract method's handler. Each domain contributes its own file in this folder. */
@@ -16,6 +17,7 @@ export function createHandlers(services: Services, auth: Auth): Handlers {
   return {
     ...appHandlers(services),
     ...authHandlers(auth),
+    ...settingsHandlers(services),
     ...practiceHandlers(services),
     ...patientHandlers(services),
     ...scheduleHandlers(services),

@@ -81,6 +81,15 @@ describe.each(databases)('roles on %s', (client) => {
     expect(await as.frontdesk.tryCall('treatment.plans', { patientId: patient.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
+  it('lets an admin set up chairs and providers, once per name', async () => {
+    const { id } = await as.admin.call('settings.createOperatory', { name: 'Salle 1', aeTitles: ['IO_SALLE1'] });
+    expect(await as.admin.tryCall('settings.createOperatory', { name: 'Salle 1' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await as.admin.tryCall('settings.createOperatory', { name: 'Salle 2', aeTitles: ['BAD\\AE'] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    await as.admin.call('settings.createProvider', { displayName: 'Dre Roy', kind: 'dentist', color: '#2f7ed8' });
+    expect((await as.frontdesk.call('schedule.operatories', {})).operatories.map((o) => o.id)).toContain(id);
+    expect((await as.frontdesk.call('schedule.providers', {})).providers.map((p) => p.displayName)).toContain('Dre Roy');
+  });
+
   it('records the refused user and workstation with the attempt, never the input', async () => {
     const entries = (await as.admin.call('audit.query', { action: 'access.refused', limit: 5 })).entries;
     const users = (await as.admin.call('users.list', {})).users;
