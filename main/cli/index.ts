@@ -1,13 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../app/paths.js';
 import { reportError, type CommandFactory } from './common.js';
+import { agentCommand } from './agent.js';
 import { demoCommand } from './demo.js';
 import { deriveCommand } from './derive.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
 
 /** Every `cusp` command. Each lives in its own file and registers itself here. */
-const commands: CommandFactory[] = [serveCommand, statusCommand, deriveCommand, demoCommand];
+const commands: CommandFactory[] = [serveCommand, statusCommand, deriveCommand, demoCommand, agentCommand];
 
 export function buildProgram(): Command {
   const program = new Command('cusp')

@@ -221,7 +221,7 @@ export class JobQueue {
     jobId: string,
     owner: string,
     state: Exclude<JobState, 'failed' | 'quarantined'>,
-    fields: Partial<Record<'sop_instance_uid' | 'sha256' | 'image_id' | 'patient_id' | 'outcome' | 'index_data' | 'thumb200' | 'thumb200_type' | 'reason', unknown>> = {},
+    fields: Partial<Record<'sop_instance_uid' | 'sha256' | 'image_id' | 'patient_id' | 'remote_aet' | 'outcome' | 'index_data' | 'thumb200' | 'thumb200_type' | 'reason', unknown>> = {},
     trx?: Knex.Transaction,
   ): Promise<void> {
     const now = this.iso();
@@ -319,8 +319,9 @@ export class JobQueue {
 
 /**
  * The change feed's sink: jobs for new Orthanc instances and the follower's cursor, in one
- * transaction. An instance that already has a job (a rescan, a replayed page) is skipped by the
- * unique Orthanc id.
+ * transaction. A change already enqueued (same instance and sequence number) is skipped, and a
+ * rescan skips instances that have an unfinished job. The same instance under a new sequence
+ * number (sent again after a purge) is a new job, which ends as a duplicate.
  */
 export class KnexJobSink implements JobSink {
   constructor(
@@ -337,8 +338,22 @@ export class KnexJobSink implements JobSink {
   async enqueue(instances: InstanceChange[], cursor: FollowerCursor): Promise<void> {
     const now = this.nowIso();
     await this.db.write(async (trx) => {
-      for (let i = 0; i < instances.length; i += 100) {
-        const rows = instances.slice(i, i + 100).map((instance) => ({
+      const fromFeed = instances.filter((i) => i.seq !== null);
+      const rescanned = instances.filter((i) => i.seq === null);
+      // A change is enqueued once per sequence number. A rescan adds a job for an instance unless
+      // one is still open: an instance whose jobs are finished may be the same image sent again
+      // after a purge (Orthanc gives it the same id), and only the registry can tell (duplicate).
+      const known = new Set<string>();
+      for (let i = 0; i < rescanned.length; i += 500) {
+        const ids = rescanned.slice(i, i + 500).map((r) => r.orthancId);
+        const open = trx('ingest_jobs').whereIn('orthanc_id', ids).whereNotIn('state', finished);
+        for (const row of (await open.distinct('orthanc_id')) as Array<{ orthanc_id: string }>) {
+          known.add(row.orthanc_id);
+        }
+      }
+      const fresh = [...fromFeed, ...rescanned.filter((r) => !known.has(r.orthancId))];
+      for (let i = 0; i < fresh.length; i += 100) {
+        const rows = fresh.slice(i, i + 100).map((instance) => ({
           id: orderedId(),
           source: 'orthanc',
           orthanc_id: instance.orthancId,
@@ -348,7 +363,7 @@ export class KnexJobSink implements JobSink {
           enqueued_at: now,
           updated_at: now,
         }));
-        await trx('ingest_jobs').insert(rows).onConflict('orthanc_id').ignore();
+        await trx('ingest_jobs').insert(rows).onConflict(['orthanc_id', 'orthanc_seq']).ignore();
       }
       await trx('ingest_cursor')
         .insert({ source: this.source, seq: cursor.seq, identity: cursor.orthanc, updated_at: now })

@@ -10,7 +10,8 @@ import { sleep, type OrthancClient, type OrthancSystem } from './client.js';
  * also ignores an Orthanc instance it already has a job for, which makes rescans idempotent).
  *
  * Orthanc being reset (a new database: its sequence starts again at 0) is noticed when `Last`
- * goes below the cursor, or when `/system` describes a different Orthanc than the one the
+ * goes below the cursor (which also happens when the newest changes were deleted with their
+ * instances, e.g. by a purge: the rescan is then cheap, Orthanc holding few instances), or when `/system` describes a different Orthanc than the one the
  * cursor belongs to. Then every instance Orthanc holds is listed and enqueued, and the cursor
  * restarts at Orthanc's current last change. A reset that already received more changes than
  * the old cursor while nobody was looking cannot be told from the change log alone; a rescan

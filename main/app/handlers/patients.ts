@@ -8,12 +8,8 @@ type PatientHandlers = Pick<Handlers, 'patients.search' | 'patients.get' | 'pati
 export function patientHandlers(services: Services): PatientHandlers {
   const db = () => services.database();
   return {
-    'patients.search': async (input, ctx) => {
-      const found = await patients.searchPatients(db().knex, userOf(ctx).practiceId, input);
-      // The query itself may be a name: only its shape is recorded.
-      await audit(services, ctx, 'patient.search', { detail: { results: found.length, words: input.query.trim().split(/\s+/).filter(Boolean).length } });
-      return { patients: found };
-    },
+    // Not audited: search runs as the front desk types and shows only a list; opening a chart is.
+    'patients.search': async (input, ctx) => ({ patients: await patients.searchPatients(db().knex, userOf(ctx).practiceId, input) }),
     'patients.get': async ({ id }, ctx) => {
       const patient = await patients.getPatient(db().knex, userOf(ctx).practiceId, id);
       await audit(services, ctx, 'patient.open', { patientId: id });

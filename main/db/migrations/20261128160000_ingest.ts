@@ -3,8 +3,9 @@ import type { Knex } from 'knex';
 /**
  * The durable ingest queue (issue 5; code in main/ingest/).
  *
- * - `ingest_jobs`: one row per image to ingest, from Orthanc's change feed (unique Orthanc id,
- *   so a rescan never adds a second job) or from `cusp import`. A job moves
+ * - `ingest_jobs`: one row per image to ingest, from Orthanc's change feed (one per change:
+ *   unique Orthanc id + change sequence; a rescan adds none for an instance that has a job) or
+ *   from `cusp import`. A job moves
  *   queued → fetched → derived → stored → indexed → done; `failed` waits for `run_after`;
  *   `quarantined` is final and says why. A worker holds a job through a lease
  *   (`lease_owner`, `lease_expires_at`); a lease that expires (crashed worker) makes the job
@@ -24,9 +25,12 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('ingest_jobs', (t) => {
     t.string('id', 36).primary();
     t.text('source').notNullable();
-    /** Orthanc's instance id (source orthanc). */
-    t.text('orthanc_id').unique();
-    /** Orthanc change sequence number, null when found by a rescan. */
+    /**
+     * Orthanc's instance id (source orthanc). Not unique: Orthanc derives it from the UIDs, so the
+     * same image sent again after a purge comes back under the same id (and becomes a duplicate).
+     */
+    t.text('orthanc_id');
+    /** Orthanc change sequence number, null when found by a rescan. One job per change. */
     t.bigInteger('orthanc_seq');
     /** The file to read (source import). */
     t.text('source_path');
@@ -53,6 +57,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('enqueued_at').notNullable();
     t.text('updated_at').notNullable();
     t.text('finished_at');
+    t.unique(['orthanc_id', 'orthanc_seq']);
     t.index(['state', 'run_after']);
     t.index(['sop_instance_uid']);
     t.index(['outcome', 'state']);

@@ -38,4 +38,26 @@ describe.each(databases)('migrations on %s', (client) => {
     expect(await migrateToLatest(knex, [...migrations, extra])).toEqual([...migrations.slice(1).map((m) => m.name), extra.name]);
     expect(await knex('practices').select('name', 'test_note')).toEqual([{ name: 'Old', test_note: null }]);
   });
+
+  it('keeps refusing overlapping bookings in a database upgraded from the first schema', async () => {
+    t = await freshDatabase(client, { migrate: false });
+    const { knex } = t.db;
+    await migrateToLatest(knex, migrations.slice(0, 1));
+    const now = new Date().toISOString();
+    const stamps = { created_at: now, updated_at: now, version: 1 };
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    await knex('practices').insert({ id: id(1), name: 'P', ...stamps });
+    await knex('patients').insert({ id: id(2), practice_id: id(1), chart_number: '1', family_name: 'A', given_name: 'B', ...stamps });
+    await knex('providers').insert({ id: id(3), practice_id: id(1), display_name: 'Dr', kind: 'dentist', ...stamps });
+    await knex('operatories').insert({ id: id(4), practice_id: id(1), name: 'Chair', ...stamps });
+    const appointment = (n: number, start: string, end: string) => ({
+      id: id(n), practice_id: id(1), patient_id: id(2), provider_id: id(3), operatory_id: id(4), starts_at: start, ends_at: end, ...stamps,
+    });
+    await knex('appointments').insert(appointment(10, '2027-01-01T09:00:00.000Z', '2027-01-01T10:00:00.000Z'));
+    await migrateToLatest(knex);
+    await expect(knex('appointments').insert(appointment(11, '2027-01-01T09:30:00.000Z', '2027-01-01T10:30:00.000Z'))).rejects.toThrow();
+    await knex('appointments').insert(appointment(12, '2027-01-01T10:00:00.000Z', '2027-01-01T10:30:00.000Z'));
+    await expect(knex('appointments').where({ id: id(12) }).update({ starts_at: '2027-01-01T09:59:00.000Z' })).rejects.toThrow();
+    expect(await knex('appointments').count({ n: '*' })).toEqual([{ n: client === 'postgres' ? '2' : 2 }]);
+  });
 });

@@ -109,15 +109,21 @@ describe.each(databases)('ingest queue on %s', (client) => {
     const sink = queue.sink();
     expect(await sink.cursor()).toBeNull();
     await sink.enqueue([{ orthancId: 'aaaa-1', seq: 1 }, { orthancId: 'bbbb-2', seq: 5 }], { seq: 8, orthanc: 'o1' });
+    // A replayed page, then a rescan listing an instance with an open job and a new instance.
+    await sink.enqueue([{ orthancId: 'bbbb-2', seq: 5 }], { seq: 8, orthanc: 'o1' });
     await sink.enqueue([{ orthancId: 'bbbb-2', seq: null }, { orthancId: 'cccc-3', seq: null }], { seq: 9, orthanc: 'o2' });
     expect(await sink.cursor()).toEqual({ seq: 9, orthanc: 'o2' });
     const rows = await t.db.knex('ingest_jobs').select('orthanc_id').orderBy('orthanc_id');
     expect(rows.map((r: { orthanc_id: string }) => r.orthanc_id)).toEqual(['aaaa-1', 'bbbb-2', 'cccc-3']);
+    // The same instance under a new change (sent again after a purge) is a new job.
+    await sink.enqueue([{ orthancId: 'aaaa-1', seq: 12 }], { seq: 12, orthanc: 'o2' });
+    const again = (await t.db.knex('ingest_jobs').where({ orthanc_id: 'aaaa-1' }).count({ n: '*' }).first()) as { n: number | string };
+    expect(Number(again.n)).toBe(2);
 
     // A cursor the database refuses (NOT NULL / bigint) fails the transaction after the jobs
     // were inserted: neither the jobs nor the cursor remain.
-    await expect(sink.enqueue([{ orthancId: 'dddd-4', seq: 10 }], { seq: Number.NaN, orthanc: 'o2' })).rejects.toThrow();
-    expect(await sink.cursor()).toEqual({ seq: 9, orthanc: 'o2' });
+    await expect(sink.enqueue([{ orthancId: 'dddd-4', seq: 13 }], { seq: Number.NaN, orthanc: 'o2' })).rejects.toThrow();
+    expect(await sink.cursor()).toEqual({ seq: 12, orthanc: 'o2' });
     expect(await t.db.knex('ingest_jobs').where({ orthanc_id: 'dddd-4' }).first()).toBeUndefined();
   });
 });

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { loadConfig, redactUrl } from '../app/config.js';
+import { AppError } from '../app/errors.js';
+import { createLogger } from '../app/log.js';
+import { IngestService } from '../ingest/service.js';
+import { OrthancClient } from '../orthanc/client.js';
+import { dataOption } from './common.js';
+import { openIngestRuntime } from './ingest-runtime.js';
+
+/**
+ * `cusp agent`: the imaging PC's headless ingest — follows Orthanc, runs the pipeline, logs JSON
+ * lines (ids, never names) to stderr. SIGTERM/SIGINT: stop following, let running jobs finish
+ * for up to --grace seconds, release the rest, exit 0.
+ *
+ * The Orthanc password comes from the URL (http://user:pass@host:port) or CUSP_ORTHANC_PASSWORD.
+ */
+export function agentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('follow Orthanc and ingest every new image into the practice (headless)')
+    .addOption(dataOption())
+    .option('--orthanc <url>', 'Orthanc REST URL (default: the data folder config)')
+    .option('--store <url>', 'image store URL (default: the data folder config)')
+    .option('--practice <id>', 'practice the images belong to (default: the only one)')
+    .option('--purge', 'delete each instance from Orthanc once its image is indexed and every object verified')
+    .addOption(new Option('--concurrency <n>', 'jobs at once').default(2).argParser(positiveInt('--concurrency')))
+    .addOption(new Option('--threads <n>', 'imaging worker threads (default: one per core)').argParser(positiveInt('--threads')))
+    .addOption(new Option('--grace <seconds>', 'time running jobs get to finish on SIGTERM').default(10).argParser(positiveInt('--grace')))
+    .action(async (options: { data: string; orthanc?: string; store?: string; practice?: string; purge?: boolean; concurrency: number; threads?: number; grace: number }) => {
+      const log = createLogger().child({ component: 'agent' });
+      const config = await loadConfig(options.data);
+      const orthancUrl = options.orthanc ?? config.orthanc?.url;
+      if (!orthancUrl) throw new AppError('INVALID_INPUT', 'Expected --orthanc URL (or orthanc.url in the data folder config) but received none');
+      const orthanc = new OrthancClient({
+        url: orthancUrl,
+        ...(config.orthanc?.username && !new URL(orthancUrl).username ? { username: config.orthanc.username } : {}),
+        ...(process.env.CUSP_ORTHANC_PASSWORD ? { password: process.env.CUSP_ORTHANC_PASSWORD } : {}),
+        log,
+      });
+      const runtime = await openIngestRuntime({
+        dataDir: options.data,
+        log,
+        ...(options.store ? { storeUrl: options.store } : {}),
+        ...(options.practice ? { practiceId: options.practice } : {}),
+        ...(options.threads ? { threads: options.threads } : {}),
+      });
+      const service = new IngestService({
+        db: runtime.db,
+        store: runtime.store,
+        derive: runtime.derive,
+        practiceId: runtime.practiceId,
+        orthanc,
+        log,
+        concurrency: options.concurrency,
+        ...(options.purge ? { purgeFromOrthanc: true } : {}),
+      });
+      service.start();
+      log.info({ orthanc: redactUrl(orthancUrl), concurrency: options.concurrency, purge: Boolean(options.purge) }, 'agent started');
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', () => resolve());
+        process.once('SIGINT', () => resolve());
+      });
+      log.info('stopping: finishing or releasing running jobs');
+      await service.stop(options.grace * 1000);
+      log.info({ counts: await service.counts() }, 'agent stopped');
+      await runtime.close();
+    });
+}
+
+export function positiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new AppError('INVALID_INPUT', `Expected a positive integer for ${flag} but received ${value}`);
+    return n;
+  };
+}
