@@ -27,7 +27,8 @@ export function agentCommand(program: Command): void {
     .addOption(new Option('--concurrency <n>', 'jobs at once').default(2).argParser(positiveInt('--concurrency')))
     .addOption(new Option('--threads <n>', 'imaging worker threads (default: one per core)').argParser(positiveInt('--threads')))
     .addOption(new Option('--grace <seconds>', 'time running jobs get to finish on SIGTERM').default(10).argParser(positiveInt('--grace')))
-    .action(async (options: { data: string; orthanc?: string; store?: string; practice?: string; purge?: boolean; concurrency: number; threads?: number; grace: number }) => {
+    .addOption(new Option('--lease <seconds>', 'how long a crashed agent keeps its jobs before others take them').default(60).argParser(positiveInt('--lease')))
+    .action(async (options: { data: string; orthanc?: string; store?: string; practice?: string; purge?: boolean; concurrency: number; threads?: number; grace: number; lease: number }) => {
       const log = createLogger().child({ component: 'agent' });
       const config = await loadConfig(options.data);
       const orthancUrl = options.orthanc ?? config.orthanc?.url;
@@ -53,6 +54,7 @@ export function agentCommand(program: Command): void {
         orthanc,
         log,
         concurrency: options.concurrency,
+        queue: { leaseMs: options.lease * 1000 },
         ...(options.purge ? { purgeFromOrthanc: true } : {}),
       });
       service.start();

@@ -152,19 +152,24 @@ export async function startOrthanc(options: { aet?: string } = {}): Promise<Orth
     },
     async storescu(files, opts = {}) {
       const list = Array.isArray(files) ? files : [files];
+      // One association per proposal flag, files in the order given within it.
+      const groups = new Map<string | null, string[]>();
       for (const file of list) {
         const flag = opts.syntaxFlag ?? storescuFlag(await transferSyntaxOf(file));
+        groups.set(flag, [...(groups.get(flag) ?? []), file]);
+      }
+      for (const [flag, group] of groups) {
         const args = [
           ...(flag ? [flag] : []),
           '-aet', opts.callingAet ?? 'CUSPTEST',
           '-aec', opts.calledAet ?? aet,
-          '127.0.0.1', String(dicomPort), file,
+          '127.0.0.1', String(dicomPort), ...group,
         ];
         try {
-          await execFileAsync('storescu', args, { timeout: 60_000 });
+          await execFileAsync('storescu', args, { timeout: 300_000 });
         } catch (error) {
           const e = error as { stderr?: string; message: string };
-          throw new Error(`storescu ${args.join(' ')} failed: ${e.stderr || e.message}`);
+          throw new Error(`storescu (${group.length} files) failed: ${e.stderr || e.message}`);
         }
       }
     },
