@@ -18,6 +18,9 @@ import { checkRange, clampRange, type Body, type GetOptions, type GetResult, typ
  */
 export class CachedStore implements ObjectStore {
   readonly description;
+  private readonly admissions = new Set<Promise<void>>();
+  private clock = 0;
+
   constructor(readonly inner: ObjectStore, private readonly dir: string, private readonly maxBytes: number) {
     this.description = inner.description;
   }
@@ -41,14 +44,13 @@ export class CachedStore implements ObjectStore {
     const info = await this.cachedInfo(key);
     const path = this.path(key);
     if (info) {
-      const now = new Date();
-      await utimes(path, now, now).catch(() => undefined);
+      await this.touch(path);
       if (!range) return { body: createReadStream(path), info };
       const r = clampRange(range, info.size, key);
       return { body: createReadStream(path, r), info, range: { ...r, size: info.size } };
     }
     const result = await this.inner.get(key, options);
-    if (range || result.info.size > this.maxBytes / 4) return result;
+    if (range || result.info.size > this.maxBytes) return result;
     // Tee: the caller reads while the copy is written; the copy is kept only if complete and intact.
     const out = new PassThrough();
     const temp = join(this.dir, `.${randomUUID()}.tmp`);
@@ -68,16 +70,32 @@ export class CachedStore implements ObjectStore {
       file.end(() => {
         const sha = hash.digest('hex');
         const ok = result.info.sha256 === undefined || result.info.sha256 === sha;
-        void (ok ? this.admit(key, temp, { ...result.info, sha256: sha }) : rm(temp, { force: true })).catch(() => undefined);
+        const admission: Promise<void> = (ok ? this.admit(key, temp, { ...result.info, sha256: sha }) : rm(temp, { force: true }))
+          .catch(() => undefined)
+          .finally(() => this.admissions.delete(admission));
+        this.admissions.add(admission);
       });
     });
     result.body.pipe(out);
     return { ...result, body: out };
   }
 
+  /** Resolves once copies made by earlier reads are in the cache (tests, prefetch). */
+  async idle(): Promise<void> {
+    while (this.admissions.size) await Promise.all([...this.admissions]);
+  }
+
+  /** Marks a file as just used; strictly increasing times, so the LRU order is exact. */
+  private async touch(path: string): Promise<void> {
+    this.clock = Math.max(Date.now(), this.clock + 1);
+    const at = new Date(this.clock);
+    await utimes(path, at, at).catch(() => undefined);
+  }
+
   private async admit(key: string, temp: string, info: ObjectInfo): Promise<void> {
     await writeFile(`${this.path(key)}.json`, JSON.stringify(info));
     await rename(temp, this.path(key));
+    await this.touch(this.path(key));
     await this.evict();
   }
 
@@ -120,6 +138,7 @@ export class CachedStore implements ObjectStore {
         if (await this.cachedInfo(key)) continue;
         const { body } = await this.get(key);
         await pipeline(body, new PassThrough().resume());
+        await this.idle();
         fetched++;
       } catch {
         failed++;

@@ -315,11 +315,11 @@ export function mapS3Error(error: unknown, key?: string): StorageError {
   if (['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload'].includes(name) || status === 404) {
     return new StorageError('NotFound', name === 'NoSuchBucket' ? 'The bucket does not exist' : 'No object under this key', opts);
   }
+  if (name === 'InvalidObjectState') return new StorageError('Archived', 'The object is archived: restore it before reading', opts);
   if (['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AllAccessDisabled', 'Forbidden'].includes(name) || status === 403 || status === 401) {
     return new StorageError('AccessDenied', `The store refused access (${name || status})`, opts);
   }
   if (name === 'InvalidRange' || status === 416) return new StorageError('InvalidArgument', 'The range starts beyond the end of the object', opts);
-  if (name === 'InvalidObjectState') return new StorageError('Archived', 'The object is archived: restore it before reading', opts);
   if (name === 'PreconditionFailed' || status === 412 || name === 'ConditionalRequestConflict') return new StorageError('Conflict', 'An object already exists under this key', opts);
   if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentSHA256Mismatch') return new StorageError('IntegrityError', 'The store received different bytes than were sent', opts);
   if (isNetworkError(error) || (status !== undefined && status >= 500) || name === 'SlowDown' || name === 'TimeoutError' || status === undefined) {
