@@ -6,9 +6,10 @@ import { demoCommand } from './demo.js';
 import { deriveCommand } from './derive.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
+import { storageCommand } from './storage.js';
 
 /** Every `cusp` command. Each lives in its own file and registers itself here. */
-const commands: CommandFactory[] = [serveCommand, statusCommand, deriveCommand, demoCommand, agentCommand];
+const commands: CommandFactory[] = [serveCommand, statusCommand, deriveCommand, demoCommand, agentCommand, storageCommand];
 
 export function buildProgram(): Command {
   const program = new Command('cusp')
