@@ -39,13 +39,7 @@ export function agentCommand(program: Command): void {
         ...(process.env.CUSP_ORTHANC_PASSWORD ? { password: process.env.CUSP_ORTHANC_PASSWORD } : {}),
         log,
       });
-      const runtime = await openIngestRuntime({
-        dataDir: options.data,
-        log,
-        ...(options.store ? { storeUrl: options.store } : {}),
-        ...(options.practice ? { practiceId: options.practice } : {}),
-        ...(options.threads ? { threads: options.threads } : {}),
-      });
+      const runtime = await openIngestRuntime(options.data, log, options);
       const service = new IngestService({
         db: runtime.db,
         store: runtime.store,

@@ -4,12 +4,13 @@ import { reportError, type CommandFactory } from './common.js';
 import { agentCommand } from './agent.js';
 import { demoCommand } from './demo.js';
 import { deriveCommand } from './derive.js';
+import { importCommand } from './import.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
 import { storageCommand } from './storage.js';
 
 /** Every `cusp` command. Each lives in its own file and registers itself here. */
-const commands: CommandFactory[] = [serveCommand, statusCommand, deriveCommand, demoCommand, agentCommand, storageCommand];
+const commands: CommandFactory[] = [serveCommand, statusCommand, deriveCommand, demoCommand, agentCommand, importCommand, storageCommand];
 
 export function buildProgram(): Command {
   const program = new Command('cusp')

@@ -24,18 +24,23 @@ export interface IngestRuntime {
  * pool for derivation. Secrets come from the environment until the secret store lands:
  * CUSP_DATABASE_PASSWORD for PostgreSQL.
  */
-export async function openIngestRuntime(options: { dataDir: string; storeUrl?: string; practiceId?: string; threads?: number; log: Logger }): Promise<IngestRuntime> {
-  const config = await loadConfig(options.dataDir);
+export async function openIngestRuntime(
+  dataDir: string,
+  log: Logger,
+  options: { store?: string; practice?: string; threads?: number },
+): Promise<IngestRuntime> {
+  const config = await loadConfig(dataDir);
   const db = await openDatabase(
     config.database.client === 'sqlite'
-      ? { client: 'sqlite', filename: resolveInDataDir(options.dataDir, config.database.filename) }
+      ? { client: 'sqlite', filename: resolveInDataDir(dataDir, config.database.filename) }
       : { client: 'postgres', url: config.database.url, ...(process.env.CUSP_DATABASE_PASSWORD ? { password: process.env.CUSP_DATABASE_PASSWORD } : {}) },
   );
   let pool: DerivePool | null = null;
   try {
     await migrateToLatest(db.knex);
-    const practiceId = await resolvePracticeId(db, options.practiceId);
-    const store = openStore(options.storeUrl ?? config.store.url, options.dataDir);
+    const practiceId = await resolvePracticeId(db, options.practice);
+    const store = openStore(options.store ?? config.store.url, dataDir);
+    log.debug({ practiceId }, 'ingest runtime open');
     pool = new DerivePool({ threads: options.threads ?? Math.max(1, availableParallelism()) });
     const derivePool = pool;
     return {

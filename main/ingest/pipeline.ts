@@ -66,6 +66,13 @@ class Quarantine extends Error {}
 /** A dependency is unreachable: the job waits, the worker pauses. */
 class Transient extends Error {}
 
+/** Another job already ingested this Orthanc instance (and it was purged since). */
+class AlreadyIngested extends Error {
+  constructor(readonly imageId: string) {
+    super('already ingested by another job');
+  }
+}
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** A DICOM UID (2.25.<decimal>) derived from bytes, for photos that carry none: the same photo gets the same UID. */
@@ -100,6 +107,11 @@ export class IngestPipeline {
       }
       const message = error instanceof Error ? error.message : String(error);
       try {
+        if (error instanceof AlreadyIngested) {
+          await queue.advance(job.id, owner, 'done', { outcome: 'duplicate', ...(error.imageId ? { image_id: error.imageId } : {}) });
+          this.options.onImage?.({ jobId: job.id, outcome: 'duplicate', imageId: error.imageId || null, patientId: null, appointmentId: null });
+          return 'done';
+        }
         if (error instanceof Quarantine || error instanceof ImagingError || error instanceof OrthancNotFoundError) {
           const reason = error instanceof ImagingError ? `${error.reason}: ${message}` : message;
           await queue.quarantine(job.id, owner, reason);
@@ -187,7 +199,21 @@ export class IngestPipeline {
     const orthanc = this.options.orthanc;
     if (!orthanc) throw new Transient('Orthanc is not configured on this worker');
     if (!job.orthancId) throw new Quarantine('Orthanc job without an instance id');
-    const file = await orthanc.instanceFile(job.orthancId, { signal });
+    let file;
+    try {
+      file = await orthanc.instanceFile(job.orthancId, { signal });
+    } catch (error) {
+      if (!(error instanceof OrthancNotFoundError)) throw error;
+      // Gone from Orthanc: purged after another job for the same instance finished (a rescan and
+      // the feed both reported it), or deleted by someone before Cusp could fetch it.
+      const finishedTwin = await this.options.queue.db
+        .knex('ingest_jobs')
+        .where({ orthanc_id: job.orthancId, state: 'done' })
+        .whereNot({ id: job.id })
+        .first('image_id');
+      if (finishedTwin) throw new AlreadyIngested(String(finishedTwin.image_id ?? ''));
+      throw new Quarantine('the instance was deleted from Orthanc before Cusp could fetch it');
+    }
     const metadata = await orthanc.instanceMetadata(job.orthancId, { signal }).catch(() => ({}) as Record<string, string>);
     return { bytes: file.bytes, remoteAet: metadata.RemoteAET ?? null };
   }

@@ -168,13 +168,15 @@ export class JobQueue {
   /**
    * Takes the next claimable job for `owner` (a worker id), or null when none is due.
    * Jobs whose lease expired `maxAttempts` times are quarantined here instead of handed out.
+   * `source` limits the claim to one kind (`cusp import` runs only its own jobs).
    */
-  async claim(owner: string): Promise<IngestJob | null> {
+  async claim(owner: string, options: { source?: JobSource } = {}): Promise<IngestJob | null> {
     return this.db.write(async (trx) => {
       for (;;) {
         const now = this.iso();
         let query = trx('ingest_jobs')
           .select('*')
+          .where(options.source ? { source: options.source } : {})
           .whereNotIn('state', finished)
           .andWhere('run_after', '<=', now)
           .andWhere((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now))
@@ -319,9 +321,9 @@ export class JobQueue {
 
 /**
  * The change feed's sink: jobs for new Orthanc instances and the follower's cursor, in one
- * transaction. A change already enqueued (same instance and sequence number) is skipped, and a
- * rescan skips instances that have an unfinished job. The same instance under a new sequence
- * number (sent again after a purge) is a new job, which ends as a duplicate.
+ * transaction. A change already enqueued (same instance and sequence number) is skipped, and so
+ * is any instance that has an unfinished job. The same instance under a new sequence number
+ * after its job finished (sent again after a purge) is a new job, which ends as a duplicate.
  */
 export class KnexJobSink implements JobSink {
   constructor(
@@ -338,20 +340,21 @@ export class KnexJobSink implements JobSink {
   async enqueue(instances: InstanceChange[], cursor: FollowerCursor): Promise<void> {
     const now = this.nowIso();
     await this.db.write(async (trx) => {
-      const fromFeed = instances.filter((i) => i.seq !== null);
-      const rescanned = instances.filter((i) => i.seq === null);
-      // A change is enqueued once per sequence number. A rescan adds a job for an instance unless
-      // one is still open: an instance whose jobs are finished may be the same image sent again
+      // A change is enqueued once per sequence number, and no instance gets a second job while
+      // one is open (a rescan and the feed may both report it; Orthanc holds one copy per UID).
+      // An instance whose jobs are finished gets a new one: it may be the same image sent again
       // after a purge (Orthanc gives it the same id), and only the registry can tell (duplicate).
-      const known = new Set<string>();
-      for (let i = 0; i < rescanned.length; i += 500) {
-        const ids = rescanned.slice(i, i + 500).map((r) => r.orthancId);
-        const open = trx('ingest_jobs').whereIn('orthanc_id', ids).whereNotIn('state', finished);
-        for (const row of (await open.distinct('orthanc_id')) as Array<{ orthanc_id: string }>) {
-          known.add(row.orthanc_id);
-        }
+      const open = new Set<string>();
+      for (let i = 0; i < instances.length; i += 500) {
+        const ids = instances.slice(i, i + 500).map((r) => r.orthancId);
+        const rows = trx('ingest_jobs').whereIn('orthanc_id', ids).whereNotIn('state', finished).distinct('orthanc_id');
+        for (const row of (await rows) as Array<{ orthanc_id: string }>) open.add(row.orthanc_id);
       }
-      const fresh = [...fromFeed, ...rescanned.filter((r) => !known.has(r.orthancId))];
+      const fresh = instances.filter((r) => {
+        if (open.has(r.orthancId)) return false;
+        open.add(r.orthancId);
+        return true;
+      });
       for (let i = 0; i < fresh.length; i += 100) {
         const rows = fresh.slice(i, i + 100).map((instance) => ({
           id: orderedId(),

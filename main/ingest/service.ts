@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js';
 import type { OrthancClient } from '../orthanc/client.js';
 import { ChangeFollower, type FollowerOptions } from '../orthanc/follower.js';
 import { IngestPipeline, type Derive, type ImageEvent, type IngestStore } from './pipeline.js';
-import { JobQueue, type JobState, type QueueOptions } from './queue.js';
+import { JobQueue, type JobSource, type JobState, type QueueOptions } from './queue.js';
 import { IngestWorkers } from './workers.js';
 
 /**
@@ -23,6 +23,8 @@ export interface IngestServiceOptions {
   queue?: QueueOptions;
   follower?: Omit<FollowerOptions, 'client' | 'sink' | 'log' | 'onEnqueued'>;
   workerIdleMs?: number;
+  /** Run only jobs of this source (`cusp import`). */
+  source?: JobSource;
   onImage?: (event: ImageEvent) => void;
   onQueueChange?: () => void;
 }
@@ -51,6 +53,7 @@ export class IngestService {
       log: options.log,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(options.workerIdleMs ? { idleMs: options.workerIdleMs } : {}),
+      ...(options.source ? { source: options.source } : {}),
       ...(options.onQueueChange ? { onRun: () => options.onQueueChange?.() } : {}),
     });
     this.follower = options.orthanc

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { silentLogger, type Logger } from '../app/log.js';
 import { sleep } from '../orthanc/client.js';
 import type { Disposition, IngestPipeline } from './pipeline.js';
-import type { JobQueue } from './queue.js';
+import type { JobQueue, JobSource } from './queue.js';
 
 export interface WorkersOptions {
   queue: JobQueue;
@@ -17,6 +17,8 @@ export interface WorkersOptions {
   log?: Logger;
   /** After each finished run, e.g. to publish queue counts. */
   onRun?: (disposition: Disposition) => void;
+  /** Only jobs from this source (e.g. `cusp import`, which has no Orthanc). */
+  source?: JobSource;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface WorkersOptions {
  * aborts the rest, which give their jobs back (released, no attempt counted).
  */
 export class IngestWorkers {
-  private readonly options: Required<Omit<WorkersOptions, 'log' | 'onRun'>> & Pick<WorkersOptions, 'onRun'>;
+  private readonly options: Required<Omit<WorkersOptions, 'log' | 'onRun' | 'source'>> & Pick<WorkersOptions, 'onRun' | 'source'>;
   private readonly log: Logger;
   private readonly ownerPrefix = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly stopping = new AbortController();
@@ -57,7 +59,7 @@ export class IngestWorkers {
     while (!this.stopping.signal.aborted) {
       let disposition: Disposition | 'idle';
       try {
-        const job = await queue.claim(owner);
+        const job = await queue.claim(owner, this.options.source ? { source: this.options.source } : {});
         if (!job) {
           disposition = 'idle';
         } else {
