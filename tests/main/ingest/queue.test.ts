@@ -115,7 +115,14 @@ describe.each(databases)('ingest queue on %s', (client) => {
     expect(await sink.cursor()).toEqual({ seq: 9, orthanc: 'o2' });
     const rows = await t.db.knex('ingest_jobs').select('orthanc_id').orderBy('orthanc_id');
     expect(rows.map((r: { orthanc_id: string }) => r.orthanc_id)).toEqual(['aaaa-1', 'bbbb-2', 'cccc-3']);
-    // The same instance under a new change (sent again after a purge) is a new job.
+    // A new change for an instance whose job is still open adds nothing (Orthanc holds one copy)…
+    await sink.enqueue([{ orthancId: 'aaaa-1', seq: 11 }], { seq: 11, orthanc: 'o2' });
+    const once = (await t.db.knex('ingest_jobs').where({ orthanc_id: 'aaaa-1' }).count({ n: '*' }).first()) as { n: number | string };
+    expect(Number(once.n)).toBe(1);
+    const first = (await queue.claim('w'))!;
+    expect(first.orthancId).toBe('aaaa-1');
+    await queue.advance(first.id, 'w', 'done');
+    // …but once it is finished, the same instance under a new change (sent again after a purge) is a new job.
     await sink.enqueue([{ orthancId: 'aaaa-1', seq: 12 }], { seq: 12, orthanc: 'o2' });
     const again = (await t.db.knex('ingest_jobs').where({ orthanc_id: 'aaaa-1' }).count({ n: '*' }).first()) as { n: number | string };
     expect(Number(again.n)).toBe(2);
