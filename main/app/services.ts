@@ -90,9 +90,10 @@ async function openPracticeDatabase(config: Config, dataDir: string, log: Logger
     config.database.client === 'sqlite'
       ? { client: 'sqlite' as const, filename: resolveInDataDir(dataDir, config.database.filename) }
       : { client: 'postgres' as const, url: config.database.url, password: process.env.CUSP_DATABASE_PASSWORD };
+  const knexLog = { warn: (message: string) => log.warn({ client: settings.client }, message) };
   let db: Database | null = null;
   try {
-    db = await openDatabase(settings);
+    db = await openDatabase({ ...settings, log: knexLog });
     const applied = await migrateToLatest(db.knex);
     if (applied.length) log.info({ applied }, 'database schema updated');
     return { db, failure: '' };

@@ -10,7 +10,7 @@ import knexFactory, { type Knex } from 'knex';
  */
 export type DatabaseClient = 'sqlite' | 'postgres';
 
-export type DatabaseSettings =
+export type DatabaseSettings = (
   | { client: 'sqlite'; filename: string; busyTimeoutMs?: number }
   | {
       client: 'postgres';
@@ -19,7 +19,11 @@ export type DatabaseSettings =
       /** From the secret store; when absent, pg falls back to PGPASSWORD / ~/.pgpass. */
       password?: string;
       poolMax?: number;
-    };
+    }
+) & {
+  /** Where knex's own warnings go (as one-line messages; never query values, see below). Default: dropped. */
+  log?: { warn(message: string): void };
+};
 
 export interface Database {
   readonly client: DatabaseClient;
@@ -102,6 +106,11 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   return db;
 }
 
+function knexLog(settings: DatabaseSettings): Knex.Config['log'] {
+  const warn = (message: unknown) => settings.log?.warn(String(message));
+  return { warn, error: warn, deprecate: warn, debug: () => undefined };
+}
+
 function openSqlite(settings: Extract<DatabaseSettings, { client: 'sqlite' }>): Knex {
   if (settings.filename !== ':memory:') mkdirSync(dirname(settings.filename), { recursive: true });
   const busyTimeout = settings.busyTimeoutMs ?? 50;
@@ -110,6 +119,7 @@ function openSqlite(settings: Extract<DatabaseSettings, { client: 'sqlite' }>): 
     connection: { filename: settings.filename },
     useNullAsDefault: true,
     compileSqlOnError: false,
+    log: knexLog(settings),
     pool: {
       min: 1,
       max: 1,
@@ -145,5 +155,6 @@ function openPostgres(settings: Extract<DatabaseSettings, { client: 'postgres' }
     pool: { min: 0, max: settings.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
     compileSqlOnError: false,
+    log: knexLog(settings),
   });
 }

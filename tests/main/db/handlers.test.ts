@@ -16,6 +16,7 @@ import { createOperatory, createProvider } from '../../../main/db/repositories/s
 import { createUser } from '../../../main/db/repositories/users.js';
 import { databases } from '../../support/databases.js';
 import { scratchDir } from '../../support/paths.js';
+import { freePort } from '../../support/orthanc.js';
 import { createDatabase } from '../../support/postgres.js';
 
 describe.each(databases)('practice methods on %s', (client) => {
@@ -102,5 +103,28 @@ describe.each(databases)('practice methods on %s', (client) => {
     await as.frontdesk!.tryCall('treatment.plans', { patientId: patient.id });
     expect(logged.length).toBeGreaterThan(0); // the refusals and conflicts above were logged…
     expect(logged).not.toMatch(/Qwertyuiop|Lognom|1961-07-08|4242/); // …without identifying data
+  });
+});
+
+describe('practice methods without a reachable database', () => {
+  it('starts anyway: health says unavailable and calls get UNAVAILABLE, with no password in the log', async () => {
+    const dataDir = scratchDir('no-db');
+    const port = await freePort();
+    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ database: { client: 'postgres', url: `postgres://cusp:s3cret-pw@127.0.0.1:${port}/practice` } }));
+    let logged = '';
+    const destination = new Writable({ write(chunk, _enc, done) { logged += String(chunk); done(); } });
+    const app = await openApp({ dataDir, log: createLogger({ destination }) });
+    try {
+      const client = createClient(createMemoryTransport(app.dispatch, app.services.events, () => ({
+        transport: 'memory', workstation: 'w', sessionId: 's',
+        user: { id: '00000000-0000-4000-8000-000000000001', role: 'frontdesk', practiceId: '00000000-0000-4000-8000-000000000002' },
+      })));
+      expect((await client.call('app.health', {})).database).toMatchObject({ state: 'unavailable' });
+      expect(await client.tryCall('patients.search', { query: 'tremblay' })).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+      expect(logged).toMatch(/practice database unavailable/);
+      expect(logged).not.toContain('s3cret-pw');
+    } finally {
+      await app.services.close();
+    }
   });
 });
