@@ -1,6 +1,7 @@
 import { defineEvents } from './define.js';
 import { healthSchema } from './methods/app.js';
 import { authChangedSchema } from './methods/auth.js';
+import { imageNewEventSchema, ingestQueueEventSchema } from './methods/ingest.js';
 
 /** Events main pushes to every renderer. Later issues add theirs here. */
 export const events = defineEvents({
@@ -8,4 +9,8 @@ export const events = defineEvents({
   'app.health': healthSchema,
   /** A session of a workstation signed in, locked or signed out (the consultation display blanks on lock). */
   'auth.changed': authChangedSchema,
+  /** Ingest queue counts changed. */
+  'ingest.queue': ingestQueueEventSchema,
+  /** A new image was filed under a patient: an open chart adds it without reloading. */
+  'image.new': imageNewEventSchema,
 });

@@ -45,6 +45,7 @@ export interface IngestJob {
   reason: string | null;
   indexData: string | null;
   enqueuedAt: string;
+  updatedAt: string;
   finishedAt: string | null;
 }
 
@@ -119,6 +120,7 @@ function toJob(row: Row): IngestJob {
     reason: str('reason'),
     indexData: str('index_data'),
     enqueuedAt: String(row.enqueued_at),
+    updatedAt: String(row.updated_at),
     finishedAt: str('finished_at'),
   };
 }

@@ -6,6 +6,7 @@ import { adminHandlers } from './admin.js';
 import { authHandlers } from './auth.js';
 import { annotationHandlers } from './annotations.js';
 import { imagingHandlers } from './imaging.js';
+import { ingestHandlers } from './ingest.js';
 import { patientHandlers } from './patients.js';
 import { practiceHandlers } from './practice.js';
 import { scheduleHandlers } from './schedule.js';
@@ -23,6 +24,7 @@ export function createHandlers(services: Services, auth: Auth): Handlers {
     ...scheduleHandlers(services),
     ...treatmentHandlers(services),
     ...imagingHandlers(services),
+    ...ingestHandlers(services),
     ...annotationHandlers(services),
     ...adminHandlers(services),
   };
