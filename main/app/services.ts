@@ -3,6 +3,8 @@ import type { Config } from './config.js';
 import { loadConfig, resolveInDataDir } from './config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { JobQueue } from '../ingest/queue.js';
+import { OrthancClient } from '../orthanc/client.js';
 import { unavailable } from './errors.js';
 import { EventBus } from './events.js';
 import { checkHealth, publishHealth, type HealthProbes } from './health.js';
@@ -56,9 +58,28 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
       }
     },
     store: async () => ({ state: 'unconfigured', message: 'No image store is set up yet' }),
-    orthanc: async () =>
-      config.orthanc ? { state: 'unavailable', message: 'Orthanc is not checked yet' } : { state: 'unconfigured' },
-    ingest: async () => ({ queued: 0, failed: 0, quarantined: 0, outbox: 0 }),
+    orthanc: async () => {
+      if (!config.orthanc) return { state: 'unconfigured' };
+      const client = new OrthancClient({
+        url: config.orthanc.url,
+        ...(config.orthanc.username ? { username: config.orthanc.username } : {}),
+        ...(process.env.CUSP_ORTHANC_PASSWORD ? { password: process.env.CUSP_ORTHANC_PASSWORD } : {}),
+        retries: 0,
+        timeoutMs: 2000,
+      });
+      try {
+        await client.system();
+        return { state: 'ok' };
+      } catch (error) {
+        return { state: 'unavailable', message: error instanceof Error ? error.message : String(error) };
+      }
+    },
+    ingest: async () => {
+      if (!database.db) return { queued: 0, failed: 0, quarantined: 0, outbox: 0 };
+      const counts = await new JobQueue(database.db).counts();
+      const queued = counts.queued + counts.fetched + counts.derived + counts.stored + counts.indexed;
+      return { queued, failed: counts.failed, quarantined: counts.quarantined, outbox: 0 };
+    },
   };
 
   if (options.publishHealth) closers.push(publishHealth(probes, events));

@@ -98,11 +98,15 @@ describe('imaging inbox through the contract', () => {
     expect(entries[0]).toMatchObject({ patientId: patient.id, imageId: assigned.imageId });
   });
 
-  it('shows queue counts and quarantined files with their reason', async () => {
+  it('shows queue counts and quarantined files with their reason, also in app.health', async () => {
     const status = await frontdesk.call('ingest.status', {});
     expect(status.counts).toMatchObject({ done: 1, quarantined: 1, queued: 0 });
     expect(status.problems).toEqual([
       expect.objectContaining({ state: 'quarantined', source: 'import', file: 'random_bytes_4k.dcm', reason: expect.stringMatching(/^NOT_DICOM: /) }),
     ]);
+    // The same counts reach `app.health` (the status bar and `cusp status --json`).
+    const health = await frontdesk.call('app.health', {});
+    expect(health.ingest).toMatchObject({ queued: 0, failed: 0, quarantined: 1 });
+    expect(health.orthanc.state).toBe('unconfigured');
   });
 });
