@@ -23,6 +23,8 @@ export interface IngestServiceOptions {
   queue?: QueueOptions;
   follower?: Omit<FollowerOptions, 'client' | 'sink' | 'log' | 'onEnqueued'>;
   workerIdleMs?: number;
+  /** Longest pause of a worker after a dependency was unreachable (default 30 s). */
+  workerMaxPauseMs?: number;
   /** Run only jobs of this source (`cusp import`). */
   source?: JobSource;
   onImage?: (event: ImageEvent) => void;
@@ -53,6 +55,7 @@ export class IngestService {
       log: options.log,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(options.workerIdleMs ? { idleMs: options.workerIdleMs } : {}),
+      ...(options.workerMaxPauseMs ? { maxPauseMs: options.workerMaxPauseMs } : {}),
       ...(options.source ? { source: options.source } : {}),
       ...(options.onQueueChange ? { onRun: () => options.onQueueChange?.() } : {}),
     });
