@@ -5,7 +5,7 @@ import {
 } from '@azure/storage-blob';
 import { isNetworkError, StorageError } from './errors.js';
 import {
-  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, metaKeys, partsOf, prepend, tiers, uploadParts,
+  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, discard, metaKeys, partsOf, prepend, tiers, uploadParts,
   type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
   type PutOptions, type StoreDescription, type Tier,
 } from './store.js';
@@ -63,7 +63,7 @@ export class AzureStore implements ObjectStore {
 
   constructor(options: AzureStoreOptions) {
     this.prefix = options.prefix ? options.prefix.replace(/\/*$/, '/') : '';
-    this.blockSize = options.blockSize ?? 8 * 1024 * 1024;
+    this.blockSize = options.blockSize ?? 16 * 1024 * 1024;
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     const pipelineOptions = { retryOptions: { maxTries: options.maxTries ?? 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 } };
     const endpoint = (options.endpoint ?? `https://${options.account}.blob.core.windows.net`).replace(/\/+$/, '');
@@ -164,12 +164,12 @@ export class AzureStore implements ObjectStore {
           served = { start: Number(match[1]), end: Number(match[2]), size: Number(match[3]) };
           if (served.start >= served.size) {
             // Azurite answers "bytes 10-9/10" where Azure answers 416.
-            r.readableStreamBody?.resume();
+            discard(r.readableStreamBody as Readable | undefined);
             throw new StorageError('InvalidArgument', `The range starts at byte ${range.start} but the object has ${served.size} bytes`, { key });
           }
         } else {
           // No Content-Range: the whole blob came back (Azurite does this for a range past the end).
-          if (range.start !== 0) r.readableStreamBody?.resume();
+          if (range.start !== 0) discard(r.readableStreamBody as Readable | undefined);
           if (range.start >= size) throw new StorageError('InvalidArgument', `The range starts at byte ${range.start} but the object has ${size} bytes`, { key });
           if (range.start !== 0) throw new StorageError('Unavailable', 'The store ignored the byte range', { key });
           served = { start: 0, end: size - 1, size };

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { StorageError } from './errors.js';
 import {
-  checkRange, metaKeys, toReadable,
+  checkRange, discard, metaKeys, toReadable,
   type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
   type PutOptions, type StoreDescription, type Tier,
 } from './store.js';
@@ -113,14 +113,19 @@ class Sealer extends Transform {
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
     this.hash.update(chunk);
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= this.env.frameSize) {
-      const all = Buffer.concat(this.pending);
-      this.emitFrame(all.subarray(0, this.env.frameSize));
-      const rest = all.subarray(this.env.frameSize);
-      this.pending = rest.length ? [rest] : [];
-      this.pendingBytes = rest.length;
+    let offset = 0;
+    // Fill the pending frame from the chunk, sealing each full frame; no copy of the whole chunk.
+    while (this.pendingBytes + (chunk.length - offset) >= this.env.frameSize) {
+      const take = this.env.frameSize - this.pendingBytes;
+      this.pending.push(chunk.subarray(offset, offset + take));
+      offset += take;
+      this.emitFrame(this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending));
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    if (offset < chunk.length) {
+      this.pending.push(chunk.subarray(offset));
+      this.pendingBytes += chunk.length - offset;
     }
     done();
   }
@@ -153,7 +158,8 @@ class Sealer extends Transform {
  * `finalIndex` is the object's last (authenticated with the final flag).
  */
 class Opener extends Transform {
-  private buffer: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private bytes = 0;
   private index: number;
   private skip: number;
   private remaining: number;
@@ -163,14 +169,28 @@ class Opener extends Transform {
     this.skip = skip;
     this.remaining = limit;
   }
+  /** The next `n` buffered bytes, copied once into one buffer. */
+  private takeBytes(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    for (let o = 0; o < n; ) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - o);
+      c.copy(out, o, 0, k);
+      o += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.bytes -= n;
+    return out;
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
     const sealedSize = this.env.frameSize + tagBytes;
     try {
       // The last frame of the range is handled at the end, where its length can be checked.
-      while (this.buffer.length > sealedSize || (this.buffer.length === sealedSize && this.index < this.stopIndex)) {
-        this.emit_(this.buffer.subarray(0, sealedSize));
-        this.buffer = this.buffer.subarray(sealedSize);
+      while (this.bytes > sealedSize || (this.bytes === sealedSize && this.index < this.stopIndex)) {
+        this.emit_(this.takeBytes(sealedSize));
       }
       done();
     } catch (error) {
@@ -179,10 +199,10 @@ class Opener extends Transform {
   }
   override _flush(done: TransformCallback) {
     try {
-      if (this.buffer.length < tagBytes || this.index !== this.stopIndex) {
+      if (this.bytes < tagBytes || this.index !== this.stopIndex) {
         throw new StorageError('IntegrityError', 'The encrypted object is truncated', { key: this.key });
       }
-      this.emit_(this.buffer);
+      this.emit_(this.takeBytes(this.bytes));
       done();
     } catch (error) {
       done(error as Error);
@@ -276,7 +296,7 @@ export class EncryptedStore implements ObjectStore {
     const range = checkRange(options.range);
     if (!range) {
       const result = await this.inner.get(key);
-      const env = envelopeOf(result.info, this.keyring);
+      const env = withBody(result.body, () => envelopeOf(result.info, this.keyring));
       const lastIndex = Math.max(0, Math.ceil(result.info.size / (env.frameSize + tagBytes)) - 1);
       const plain = plainSizeOf(result.info.size, env.frameSize);
       const body = pipeOpen(result.body, new Opener(env, 0, lastIndex, lastIndex, 0, plain, key));
@@ -288,14 +308,14 @@ export class EncryptedStore implements ObjectStore {
     const cipherRange = { start: first * sealedSize, ...(last === undefined ? {} : { end: (last + 1) * sealedSize - 1 }) };
     const result = await this.inner.get(key, { range: cipherRange });
     const cipherSize = result.range!.size;
-    const env = envelopeOf(result.info, this.keyring);
+    const env = withBody(result.body, () => envelopeOf(result.info, this.keyring));
     if (env.frameSize !== frameSize) {
-      result.body.destroy();
+      discard(result.body);
       throw new StorageError('IntegrityError', `Unsupported frame size ${env.frameSize}`, { key });
     }
     const size = plainSizeOf(cipherSize, env.frameSize);
     if (range.start >= size) {
-      result.body.destroy();
+      discard(result.body);
       throw new StorageError('InvalidArgument', `The range starts at byte ${range.start} but the object has ${size} bytes`, { key });
     }
     const end = Math.min(range.end ?? size - 1, size - 1);
@@ -346,6 +366,16 @@ export class EncryptedStore implements ObjectStore {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+}
+
+/** Runs `fn`; if it throws, the unread body is abandoned first. */
+function withBody<T>(body: Readable, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    discard(body);
+    throw error;
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -74,9 +74,7 @@ export class FileStore implements ObjectStore {
     const metadata = checkMetadata(options.metadata);
     const tier = options.tier ? checkTier(options.tier, fileTiers) : 'hot';
     await this.requireRoot(key);
-    const tmpDir = join(this.root, '.tmp');
-    await mkdir(tmpDir, { recursive: true }).catch((e) => { throw this.mapError(e, key); });
-    const temp = join(tmpDir, randomUUID());
+    const temp = join(await this.tmpDir(key), randomUUID());
     const hash = createHash('sha256');
     let size = 0;
     try {
@@ -88,24 +86,22 @@ export class FileStore implements ObjectStore {
           done(null, chunk);
         },
       });
-      await pipeline(toReadable(body), counter, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      // flush: fsync before close, so the rename below never exposes unwritten data.
+      await pipeline(toReadable(body), counter, createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }));
       const sha256 = hash.digest('hex');
       checkSha256(options.sha256, sha256, key);
-      await fsync(temp);
       const target = this.dataPath(key);
-      await mkdir(dirname(target), { recursive: true });
-      if (options.ifAbsent) {
+      await inFolder(target, async () => {
+        if (!options.ifAbsent) return rename(temp, target);
         await link(temp, target).catch((e: NodeJS.ErrnoException) => {
           if (e.code === 'EEXIST') throw new StorageError('Conflict', 'An object already exists under this key', { key, cause: e });
           throw e;
         });
         await unlink(temp);
-      } else {
-        await rename(temp, target);
-      }
-      await fsync(dirname(target));
+      });
+      // The folder's fsync (making the rename durable) and the sidecar's write overlap.
       const sidecar: Sidecar = { contentType: options.contentType, sha256, tier, metadata };
-      await this.writeSidecar(key, sidecar);
+      await Promise.all([fsync(dirname(target)), this.writeSidecar(key, sidecar)]);
       return { key, size, sha256, contentType: options.contentType, tier, metadata, lastModified: new Date() };
     } catch (error) {
       await rm(temp, { force: true });
@@ -121,7 +117,7 @@ export class FileStore implements ObjectStore {
     const path = this.dataPath(key);
     // Open before answering so a file removed in between is NotFound here, not a stream error later.
     const handle = await open(path, 'r').catch((e) => { throw this.mapError(e, key); });
-    const body = handle.createReadStream({ start: range?.start, end: range?.end });
+    const body = handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1024 * 1024 });
     return { body, info, ...(range ? { range: { ...range, size: info.size } } : {}) };
   }
 
@@ -228,22 +224,24 @@ export class FileStore implements ObjectStore {
 
   private async writeSidecar(key: string, sidecar: Sidecar): Promise<void> {
     const target = this.metaPath(key);
-    const temp = join(this.root, '.tmp', `${randomUUID()}.json`);
+    const temp = join(await this.tmpDir(key), `${randomUUID()}.json`);
     try {
-      await mkdir(dirname(target), { recursive: true });
-      await mkdir(dirname(temp), { recursive: true });
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(sidecar));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, target);
+      await writeFile(temp, JSON.stringify(sidecar), { flag: 'wx', mode: 0o600, flush: true });
+      await inFolder(target, () => rename(temp, target));
     } catch (error) {
       await rm(temp, { force: true });
       throw this.mapError(error, key);
     }
+  }
+
+  private tmpReady = false;
+  private async tmpDir(key: string): Promise<string> {
+    const dir = join(this.root, '.tmp');
+    if (!this.tmpReady) {
+      await mkdir(dir, { recursive: true }).catch((e) => { throw this.mapError(e, key); });
+      this.tmpReady = true;
+    }
+    return dir;
   }
 
   private async requireRoot(key: string): Promise<void> {
@@ -268,6 +266,17 @@ export class FileStore implements ObjectStore {
   private mapError(error: unknown, key: string): unknown {
     if (error instanceof StorageError) return error;
     return mapFsError(error, key);
+  }
+}
+
+/** Runs a rename/link into `target`'s folder, creating the folder only when it is missing. */
+async function inFolder(target: string, move: () => Promise<void>): Promise<void> {
+  try {
+    await move();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dirname(target), { recursive: true });
+    await move();
   }
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { isStorageError } from './errors.js';
 import { verifySignedObjectPath } from './file.js';
-import type { ObjectStore } from './store.js';
+import { discard, type ObjectStore } from './store.js';
 
 /**
  * Serves the file store's signed URLs: `GET /objects/<key>?expires=…&sig=…` (with a single
@@ -35,7 +35,7 @@ export async function serveSignedObject(
     if (served) headers['content-range'] = `bytes ${served.start}-${served.end}/${served.size}`;
     res.writeHead(served ? 206 : 200, headers);
     if (req.method === 'HEAD') {
-      body.destroy();
+      discard(body);
       res.end();
     } else {
       await pipeline(body, res);

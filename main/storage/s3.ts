@@ -8,7 +8,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isNetworkError, StorageError } from './errors.js';
 import {
-  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, metaKeys, partsOf, prepend, uploadParts,
+  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, discard, metaKeys, partsOf, prepend, uploadParts,
   type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
   type PutOptions, type StoreDescription, type Tier,
 } from './store.js';
@@ -34,7 +34,7 @@ export interface S3StoreOptions {
   endpoint?: string;
   forcePathStyle?: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Part size for multipart uploads (default 8 MiB, at least 5 MiB). */
+  /** Part size for multipart uploads, and the largest object sent in one PUT (default 16 MiB, at least 5 MiB). */
   partSize?: number;
   /** Parts in flight at once (default 4). */
   concurrency?: number;
@@ -77,7 +77,7 @@ export class S3Store implements ObjectStore {
     this.classes = options.storageClasses ?? s3StorageClasses;
     this.bucket = options.bucket;
     this.prefix = options.prefix ? options.prefix.replace(/\/*$/, '/') : '';
-    this.partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
+    this.partSize = Math.max(options.partSize ?? 16 * 1024 * 1024, 5 * 1024 * 1024);
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.client = new S3Client({
       region: options.region,
@@ -192,7 +192,7 @@ export class S3Store implements ObjectStore {
     if (range) {
       const match = /bytes (\d+)-(\d+)\/(\d+)/.exec(result.ContentRange ?? '');
       if (!match) {
-        body.destroy();
+        discard(body);
         throw new StorageError('Unavailable', 'The store ignored the byte range', { key });
       }
       served = { start: Number(match[1]), end: Number(match[2]), size: Number(match[3]) };

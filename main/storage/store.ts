@@ -226,6 +226,8 @@ export async function* partsOf(body: Body, partSize: number, hash: { update(b: U
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let emitted = false;
+  // A part made of one chunk is passed on as it is (no copy): a Buffer body is never copied.
+  const join = (parts: Buffer[]) => (parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   for await (const raw of toReadable(body)) {
     let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as Uint8Array);
     hash.update(chunk);
@@ -233,7 +235,7 @@ export async function* partsOf(body: Body, partSize: number, hash: { update(b: U
       const take = partSize - pendingBytes;
       pending.push(chunk.subarray(0, take));
       chunk = chunk.subarray(take);
-      yield Buffer.concat(pending);
+      yield join(pending);
       emitted = true;
       pending = [];
       pendingBytes = 0;
@@ -243,7 +245,7 @@ export async function* partsOf(body: Body, partSize: number, hash: { update(b: U
       pendingBytes += chunk.length;
     }
   }
-  if (pendingBytes > 0 || !emitted) yield Buffer.concat(pending);
+  if (pendingBytes > 0 || !emitted) yield join(pending);
 }
 
 /** Rejects when the digest of what was read is not the expected one. */
@@ -283,4 +285,11 @@ export async function uploadParts(
   } finally {
     await Promise.allSettled(inFlight);
   }
+}
+
+/** Abandons a response body we will not read (its late errors are expected, not unhandled). */
+export function discard(body: { on(event: 'error', listener: () => void): unknown; destroy(): unknown } | undefined): void {
+  if (!body) return;
+  body.on('error', () => undefined);
+  body.destroy();
 }
