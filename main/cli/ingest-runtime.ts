@@ -6,9 +6,11 @@ import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { DerivePool } from '../imaging/pool.js';
 import { defaultPreset } from '../imaging/presets.js';
-import { FolderStore } from '../ingest/folder-store.js';
 import type { Derive, IngestStore } from '../ingest/pipeline.js';
 import { resolvePracticeId } from '../ingest/service.js';
+import { openStore } from '../storage/open.js';
+import { FileSecretStore } from '../storage/secrets.js';
+import type { ObjectStore } from '../storage/store.js';
 
 /** What `cusp agent` and `cusp import` share: the practice database, the store, the imaging pool. */
 export interface IngestRuntime {
@@ -20,9 +22,9 @@ export interface IngestRuntime {
 }
 
 /**
- * Opens the data folder's database (migrated to the latest schema), the image store and a worker
- * pool for derivation. Secrets come from the environment until the secret store lands:
- * CUSP_DATABASE_PASSWORD for PostgreSQL.
+ * Opens the data folder's database (migrated to the latest schema), the image store (main/storage:
+ * file, s3 or azure by URL, credentials from `<data>/secrets.json`) and a worker pool for
+ * derivation. The PostgreSQL password comes from CUSP_DATABASE_PASSWORD.
  */
 export async function openIngestRuntime(
   dataDir: string,
@@ -36,10 +38,14 @@ export async function openIngestRuntime(
       : { client: 'postgres', url: config.database.url, ...(process.env.CUSP_DATABASE_PASSWORD ? { password: process.env.CUSP_DATABASE_PASSWORD } : {}) },
   );
   let pool: DerivePool | null = null;
+  let closeStore: () => Promise<void> = async () => undefined;
   try {
     await migrateToLatest(db.knex);
     const practiceId = await resolvePracticeId(db, options.practice);
-    const store = openStore(options.store ?? config.store.url, dataDir);
+    // Ingest writes to the backend itself and reads each object back from it: while the store is
+    // unreachable jobs wait, and Orthanc (or the imported file) keeps the original meanwhile.
+    const store: ObjectStore = await openStore({ url: options.store ?? config.store.url, dataDir, secrets: FileSecretStore.inDataDir(dataDir) });
+    closeStore = () => store.close();
     log.debug({ practiceId }, 'ingest runtime open');
     pool = new DerivePool({ threads: options.threads ?? Math.max(1, availableParallelism()) });
     const derivePool = pool;
@@ -50,19 +56,14 @@ export async function openIngestRuntime(
       derive: (bytes, expect) => derivePool.derive(bytes, defaultPreset, expect),
       async close() {
         await derivePool.close();
+        await closeStore();
         await db.close();
       },
     };
   } catch (error) {
     await pool?.close().catch(() => undefined);
+    await closeStore().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw error instanceof AppError ? error : new AppError('UNAVAILABLE', error instanceof Error ? error.message : String(error), { cause: error });
   }
-}
-
-/** `file:objects` (relative to the data folder) or `file:///abs/path`. Cloud stores come with main/storage's factory. */
-function openStore(url: string, dataDir: string): IngestStore {
-  if (url.startsWith('file://')) return new FolderStore(new URL(url).pathname);
-  if (url.startsWith('file:')) return new FolderStore(resolveInDataDir(dataDir, url.slice('file:'.length)));
-  throw new AppError('INVALID_INPUT', `Expected a file: store URL for ingest (cloud stores are not wired yet) but received ${url.split('?')[0]}`);
 }

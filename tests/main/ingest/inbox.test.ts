@@ -13,9 +13,9 @@ import { openApp, type App } from '../../../main/app/index.js';
 import { silentLogger } from '../../../main/app/log.js';
 import { deriveAll } from '../../../main/imaging/derive.js';
 import { defaultPreset } from '../../../main/imaging/presets.js';
-import { FolderStore } from '../../../main/ingest/folder-store.js';
 import { IngestService } from '../../../main/ingest/service.js';
 import { createMemoryTransport } from '../../../main/server/memory.js';
+import { fileStore } from '../../support/ingest.js';
 import { dicomData, scratchDir } from '../../support/paths.js';
 
 const password = 'correct-horse-42';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   const practice = (await db.knex('practices').first('id')) as { id: string };
   const service = new IngestService({
     db,
-    store: new FolderStore(join(dataDir, 'objects')),
+    store: (await fileStore(join(dataDir, 'objects'))).store,
     derive: (bytes, expect) => deriveAll(bytes, defaultPreset, { expect }),
     practiceId: practice.id,
     log: silentLogger,

@@ -9,14 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../main/app/log.js';
 import { deriveAll } from '../../../main/imaging/derive.js';
 import { defaultPreset } from '../../../main/imaging/presets.js';
-import { FolderStore } from '../../../main/ingest/folder-store.js';
 import type { IngestStore } from '../../../main/ingest/pipeline.js';
+import type { ObjectStore } from '../../../main/storage/store.js';
 import { IngestService } from '../../../main/ingest/service.js';
 import { OrthancClient } from '../../../main/orthanc/client.js';
 import { freshDatabase, type TestDatabase } from '../../support/databases.js';
 import { distinctCopies } from '../../support/dicom.js';
+import { fileStore } from '../../support/ingest.js';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc.js';
-import { dicomData, scratchDir } from '../../support/paths.js';
+import { dicomData } from '../../support/paths.js';
 import { seedPractice } from '../../support/practice.js';
 
 /** A store that can be switched off: every call fails as a cloud store does when unreachable. */
@@ -24,16 +25,16 @@ class SwitchableStore implements IngestStore {
   readonly description = { kind: 'file' as const };
   down = false;
   refused = 0;
-  constructor(private readonly inner: FolderStore) {}
+  constructor(private readonly inner: ObjectStore) {}
   private check(): void {
     if (this.down) {
       this.refused += 1;
       throw Object.assign(new Error('The image store cannot be reached'), { code: 'Unavailable' });
     }
   }
-  async put(...args: Parameters<FolderStore['put']>) {
+  async put(key: string, body: Buffer, options?: { contentType?: string; sha256?: string }) {
     this.check();
-    return this.inner.put(...args);
+    return this.inner.put(key, body, options);
   }
   async get(key: string) {
     this.check();
@@ -66,7 +67,7 @@ beforeAll(async () => {
   client = new OrthancClient({ url: orthanc.url, username: orthanc.username, password: orthanc.password, retries: 1, backoff: { baseMs: 50, maxMs: 100 } });
   t = await freshDatabase('sqlite');
   const seeded = await seedPractice(t.db.knex, { patients: [{ chartNumber: 'O-1', familyName: 'Lavoie', givenName: 'Paul', dicomIds: ['OUT-1'] }] });
-  store = new SwitchableStore(new FolderStore(scratchDir('objects')));
+  store = new SwitchableStore((await fileStore()).store);
   service = new IngestService({
     db: t.db,
     store,

@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../main/app/log.js';
 import { deriveAll } from '../../../main/imaging/derive.js';
 import { defaultPreset } from '../../../main/imaging/presets.js';
-import { FolderStore } from '../../../main/ingest/folder-store.js';
 import type { ImageEvent } from '../../../main/ingest/pipeline.js';
 import { IngestService } from '../../../main/ingest/service.js';
 import { OrthancClient } from '../../../main/orthanc/client.js';
 import { freshDatabase, type TestDatabase } from '../../support/databases.js';
+import { fileStore } from '../../support/ingest.js';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc.js';
-import { dicomData, scratchDir } from '../../support/paths.js';
+import { dicomData } from '../../support/paths.js';
 import { appointmentNow, seedPractice } from '../../support/practice.js';
 
 const dental = ['IO_bitewing01_8bit_ExplicitVRLE.dcm', 'IO_bitewing01_8bit_JPEGBaseline.dcm', 'IO_bitewing01_12bit_J2K_Lossless.dcm'].map((f) => dicomData('dental', f));
@@ -56,10 +56,11 @@ beforeAll(async () => {
     ],
   });
   appointmentId = await appointmentNow(t.db.knex, { ...seeded, patientId: seeded.patientIds[0]! });
-  storeRoot = scratchDir('objects');
+  const { store, root } = await fileStore();
+  storeRoot = root;
   service = new IngestService({
     db: t.db,
-    store: new FolderStore(storeRoot),
+    store,
     derive: (bytes, expect) => deriveAll(bytes, defaultPreset, { expect }),
     practiceId: seeded.practiceId,
     orthanc: new OrthancClient({ url: orthanc.url, username: orthanc.username, password: orthanc.password }),
