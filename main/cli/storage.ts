@@ -151,6 +151,23 @@ export function storageCommand(program: Command): void {
     );
 
   storage
+    .command('prefetch')
+    .description("copy the images of a day's booked patients into this computer's cache (run overnight for tomorrow)")
+    .addOption(dataOption())
+    .addOption(residency())
+    .option('--date <yyyy-mm-dd>', 'the day (default: tomorrow)', day)
+    .action((o: { data: string; residency: ResidencyPolicy; date?: string }) =>
+      withStorage(o, async ({ services, storage }) => {
+        const start = o.date ? new Date(`${o.date}T00:00:00`) : new Date(new Date().setHours(24, 0, 0, 0));
+        const end = new Date(start.getTime() + 24 * 3600 * 1000);
+        const keys = await new KnexObjectIndex(services.database().knex).keysForAppointments(start.toISOString(), end.toISOString());
+        const result = await storage.cache.prefetch(keys);
+        console.log(`Cached ${result.fetched} image object(s) for ${start.toDateString()} (${keys.length - result.fetched - result.failed} already cached, ${result.failed} failed).`);
+        if (result.failed) process.exitCode = 1;
+      }),
+    );
+
+  storage
     .command('outbox')
     .description('show (and with --drain, upload) the images waiting on this computer for the store')
     .addOption(dataOption())
@@ -186,6 +203,11 @@ async function withStorage(
     await storage?.close();
     await services.close();
   }
+}
+
+function day(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new InvalidArgumentError(`Expected a date as YYYY-MM-DD but received ${value}`);
+  return value;
 }
 
 function fraction(value: string): number {

@@ -100,6 +100,21 @@ export class KnexObjectIndex implements ObjectIndex {
     });
   }
 
+  /**
+   * Object keys of the images of patients booked in [from, to) — what to prefetch into the cache
+   * overnight so tomorrow's chairside viewing is instant and works offline. Cancelled and no-show
+   * appointments are left out.
+   */
+  async keysForAppointments(from: string, to: string, variants: readonly string[] = ['preview', 'view']): Promise<string[]> {
+    const rows = (await this.knex('stored_objects')
+      .join('images', 'images.id', 'stored_objects.image_id')
+      .whereIn('images.patient_id', this.knex('appointments').select('patient_id').where('starts_at', '>=', from).andWhere('starts_at', '<', to).whereNotIn('status', ['cancelled', 'no_show']))
+      .whereIn('stored_objects.variant', variants as string[])
+      .distinct('stored_objects.object_key')
+      .orderBy('stored_objects.object_key')) as Array<{ object_key: string }>;
+    return rows.map((r) => r.object_key);
+  }
+
   async update(id: string, change: Partial<Pick<StoredObjectRow, 'backend' | 'tier' | 'encryptionKeyId' | 'verifiedAt'>>): Promise<void> {
     const columns: Record<string, unknown> = {};
     if (change.backend !== undefined) columns.backend = change.backend;

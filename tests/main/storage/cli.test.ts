@@ -50,7 +50,8 @@ describe('cusp storage', () => {
     const services = await openServices({ dataDir: dir, log: createLogger({ level: 'silent' }) });
     const db = services.database();
     const practice = await db.knex('practices').first('id');
-    const patient = await db.knex('patients').first('id');
+    const booked = await db.knex('appointments').whereNotIn('status', ['cancelled', 'no_show']).orderBy('starts_at').first('patient_id', 'starts_at');
+    const patient = { id: booked.patient_id as string };
     const { imageId } = await indexImage(db, practice.id, {
       patientId: patient.id,
       study: { studyInstanceUid: '2.25.1' },
@@ -67,6 +68,11 @@ describe('cusp storage', () => {
     const rows = await new KnexObjectIndex(db.knex).page({ limit: 10 });
     expect(rows).toHaveLength(2);
     expect(rows.every((r) => r.lastUsedAt! >= '2019-03-01')).toBe(true);
+    // The overnight prefetch list: the booked patient's viewing variants, not the master.
+    const day = new Date(booked.starts_at as string);
+    const next = new Date(day.getTime() + 24 * 3600 * 1000).toISOString();
+    expect(await new KnexObjectIndex(db.knex).keysForAppointments(day.toISOString(), next)).toEqual([`${practice.id}/${imageId}/view`]);
+    expect(await new KnexObjectIndex(db.knex).keysForAppointments('2000-01-01', '2000-01-02')).toEqual([]);
     await storage.close();
     await services.close();
 
@@ -101,6 +107,10 @@ describe('cusp storage', () => {
     expect(io.text()).toMatch(/2 intact/);
     expect(createHash('sha256').update(await readFile(join(target.slice('file://'.length), practice.id, imageId, 'master'))).digest('hex'))
       .toBe(createHash('sha256').update(bodies.master).digest('hex'));
+
+    io.reset();
+    expect(await run(['storage', 'prefetch', '--data', dir, '--date', new Date(booked.starts_at as string).toLocaleDateString('en-CA')])).toBe(0);
+    expect(io.text()).toMatch(/Cached 1 image object/);
 
     io.reset();
     expect(await run(['storage', 'check', '--data', dir])).toBe(0);
