@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { loadConfig, resolveInDataDir } from './config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { publishIngestEvents } from '../ingest/events.js';
 import { JobQueue } from '../ingest/queue.js';
 import { OrthancClient } from '../orthanc/client.js';
 import { unavailable } from './errors.js';
@@ -82,7 +83,10 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
     },
   };
 
-  if (options.publishHealth) closers.push(publishHealth(probes, events));
+  if (options.publishHealth) {
+    closers.push(publishHealth(probes, events));
+    if (database.db) closers.push(publishIngestEvents(database.db, events, { log }));
+  }
 
   return {
     version: appVersion,
