@@ -24,11 +24,12 @@ export function agentCommand(program: Command): void {
     .option('--store <url>', 'image store URL (default: the data folder config)')
     .option('--practice <id>', 'practice the images belong to (default: the only one)')
     .option('--purge', 'delete each instance from Orthanc once its image is indexed and every object verified')
+    .addOption(new Option('--purge-after <hours>', 'delete instances from Orthanc this many hours after they were indexed').argParser(positiveInt('--purge-after')))
     .addOption(new Option('--concurrency <n>', 'jobs at once').default(2).argParser(positiveInt('--concurrency')))
     .addOption(new Option('--threads <n>', 'imaging worker threads (default: one per core)').argParser(positiveInt('--threads')))
     .addOption(new Option('--grace <seconds>', 'time running jobs get to finish on SIGTERM').default(10).argParser(positiveInt('--grace')))
     .addOption(new Option('--lease <seconds>', 'how long a crashed agent keeps its jobs before others take them').default(60).argParser(positiveInt('--lease')))
-    .action(async (options: { data: string; orthanc?: string; store?: string; practice?: string; purge?: boolean; concurrency: number; threads?: number; grace: number; lease: number }) => {
+    .action(async (options: { data: string; orthanc?: string; store?: string; practice?: string; purge?: boolean; purgeAfter?: number; concurrency: number; threads?: number; grace: number; lease: number }) => {
       const log = createLogger().child({ component: 'agent' });
       const config = await loadConfig(options.data);
       const orthancUrl = options.orthanc ?? config.orthanc?.url;
@@ -50,9 +51,10 @@ export function agentCommand(program: Command): void {
         concurrency: options.concurrency,
         queue: { leaseMs: options.lease * 1000 },
         ...(options.purge ? { purgeFromOrthanc: true } : {}),
+        ...(options.purgeAfter ? { purgeAfterMs: options.purgeAfter * 3_600_000 } : {}),
       });
       service.start();
-      log.info({ orthanc: redactUrl(orthancUrl), concurrency: options.concurrency, purge: Boolean(options.purge) }, 'agent started');
+      log.info({ orthanc: redactUrl(orthancUrl), concurrency: options.concurrency, purge: Boolean(options.purge), purgeAfterHours: options.purgeAfter ?? null }, 'agent started');
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', () => resolve());
         process.once('SIGINT', () => resolve());

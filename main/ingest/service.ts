@@ -2,6 +2,7 @@ import type { Logger } from '../app/log.js';
 import type { Database } from '../db/database.js';
 import type { OrthancClient } from '../orthanc/client.js';
 import { ChangeFollower, type FollowerOptions } from '../orthanc/follower.js';
+import { OrthancPurger } from './purge.js';
 import { IngestPipeline, type Derive, type ImageEvent, type IngestStore } from './pipeline.js';
 import { JobQueue, type JobSource, type JobState, type QueueOptions } from './queue.js';
 import { IngestWorkers } from './workers.js';
@@ -18,7 +19,11 @@ export interface IngestServiceOptions {
   practiceId: string;
   log: Logger;
   orthanc?: OrthancClient;
+  /** Delete from Orthanc as soon as an image is indexed. */
   purgeFromOrthanc?: boolean;
+  /** Delete from Orthanc this long after an image is indexed (swept every `purgeSweepMs`, default 60 s). */
+  purgeAfterMs?: number;
+  purgeSweepMs?: number;
   concurrency?: number;
   queue?: QueueOptions;
   follower?: Omit<FollowerOptions, 'client' | 'sink' | 'log' | 'onEnqueued'>;
@@ -36,6 +41,9 @@ export class IngestService {
   readonly pipeline: IngestPipeline;
   readonly workers: IngestWorkers;
   readonly follower: ChangeFollower | null;
+  readonly purger: OrthancPurger | null;
+  private readonly purgeSweepMs: number;
+  private stopPurger: (() => void) | null = null;
 
   constructor(options: IngestServiceOptions) {
     this.queue = new JobQueue(options.db, options.queue);
@@ -71,15 +79,21 @@ export class IngestService {
           },
         })
       : null;
+    this.purger =
+      options.orthanc && options.purgeAfterMs !== undefined ? new OrthancPurger(options.db, options.orthanc, options.purgeAfterMs, options.log) : null;
+    this.purgeSweepMs = options.purgeSweepMs ?? 60_000;
   }
 
   start(): void {
     this.follower?.start();
     this.workers.start();
+    if (this.purger && !this.stopPurger) this.stopPurger = this.purger.start(this.purgeSweepMs);
   }
 
   /** Stops following, then the workers (in-flight jobs finish within `graceMs` or are released). */
   async stop(graceMs?: number): Promise<void> {
+    this.stopPurger?.();
+    this.stopPurger = null;
     await this.follower?.stop();
     await this.workers.stop(graceMs);
   }
