@@ -57,25 +57,26 @@ export class CachedStore implements ObjectStore {
     await mkdir(this.dir, { recursive: true });
     const hash = createHash('sha256');
     const file = createWriteStream(temp);
-    result.body.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      file.write(chunk);
-    });
-    result.body.on('error', (e) => {
-      file.destroy();
-      void rm(temp, { force: true });
-      out.destroy(e);
-    });
-    result.body.on('end', () => {
-      file.end(() => {
-        const sha = hash.digest('hex');
-        const ok = result.info.sha256 === undefined || result.info.sha256 === sha;
-        const admission: Promise<void> = (ok ? this.admit(key, temp, { ...result.info, sha256: sha }) : rm(temp, { force: true }))
-          .catch(() => undefined)
-          .finally(() => this.admissions.delete(admission));
-        this.admissions.add(admission);
+    // Registered at once, so idle() waits for a copy that is still being written.
+    const admission: Promise<void> = new Promise<void>((resolve) => {
+      result.body.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        file.write(chunk);
       });
-    });
+      result.body.on('error', (e) => {
+        file.destroy();
+        out.destroy(e);
+        void rm(temp, { force: true }).finally(resolve);
+      });
+      result.body.on('end', () => {
+        file.end(() => {
+          const sha = hash.digest('hex');
+          const ok = result.info.sha256 === undefined || result.info.sha256 === sha;
+          void (ok ? this.admit(key, temp, { ...result.info, sha256: sha }) : rm(temp, { force: true })).catch(() => undefined).finally(resolve);
+        });
+      });
+    }).finally(() => this.admissions.delete(admission));
+    this.admissions.add(admission);
     result.body.pipe(out);
     return { ...result, body: out };
   }

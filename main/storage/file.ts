@@ -17,8 +17,8 @@ import {
  * - Writes go to `<root>/.tmp/`, are fsynced, then renamed into place (a crash leaves the old
  *   object or the new one, never half of one); `ifAbsent` uses link(), which never replaces.
  * - Content type, sha256, tier and user metadata live beside the data in `<root>/.meta/<key>.json`
- *   (written after the data, so a crash between the two leaves stale metadata that
- *   `cusp storage verify` reports, never a torn object).
+ *   (written after the data, atomically but without fsync: a crash can leave it stale or missing,
+ *   which `cusp storage verify` reports against the object row; never a torn object).
  * - A missing root folder means the disk or share is not mounted: `Unavailable`, not `NotFound`.
  * - Tiers are recorded (so policies and migrations behave the same everywhere) but a disk has one cost.
  * - Signed URLs are `<publicUrl>/objects/<key>?expires=<unix s>&sig=<HMAC-SHA256>`, verified by
@@ -226,7 +226,10 @@ export class FileStore implements ObjectStore {
     const target = this.metaPath(key);
     const temp = join(await this.tmpDir(key), `${randomUUID()}.json`);
     try {
-      await writeFile(temp, JSON.stringify(sidecar), { flag: 'wx', mode: 0o600, flush: true });
+      // Not fsynced on purpose: the rename keeps it whole, and what it holds is also in the object
+      // row (sha256, tier) or derivable (content type), so a sidecar lost in a power cut costs
+      // nothing; an fsync here would halve the write rate of small objects.
+      await writeFile(temp, JSON.stringify(sidecar), { flag: 'wx', mode: 0o600 });
       await inFolder(target, () => rename(temp, target));
     } catch (error) {
       await rm(temp, { force: true });
