@@ -91,11 +91,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         return;
       }
       url.searchParams.delete('token');
+      // A browser that already has a session keeps it (and whoever is signed in to it): opening
+      // the printed URL again, or /consult with the token, must not sign the front desk out.
+      const cookies = [`${tokenCookie}=${token}; HttpOnly; SameSite=Strict; Path=/`];
+      if (!readCookie(req, sessionCookie)) cookies.push(`${sessionCookie}=${randomUUID()}; HttpOnly; SameSite=Strict; Path=/`);
       res.writeHead(303, {
-        'Set-Cookie': [
-          `${tokenCookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-          `${sessionCookie}=${randomUUID()}; HttpOnly; SameSite=Strict; Path=/`,
-        ],
+        'Set-Cookie': cookies,
         Location: url.pathname + url.search,
       });
       res.end();

@@ -1,15 +1,20 @@
 import { useTranslation } from 'react-i18next';
 import { useCall } from '../api/CuspProvider.js';
+import { useCan } from '../features/auth/AuthProvider.js';
+import { PracticeSettings } from '../features/settings/PracticeSettings.js';
 import { ErrorMessage } from '../shell/ErrorMessage.js';
-import { PlaceholderPage } from './PlaceholderPage.js';
+import { PageHeading } from './PlaceholderPage.js';
 
+/** Everyone sees what this workstation is connected to; administrators also set up the practice. */
 export function SettingsPage() {
   const { t } = useTranslation();
-  const planned = [t('settings.planned.practice'), t('settings.planned.connections'), t('settings.planned.preferences')];
+  const can = useCan();
   return (
-    <PlaceholderPage title={t('settings.title')} lead={t('settings.lead')} planned={planned}>
+    <>
+      <PageHeading title={t('settings.title')} lead={t('settings.lead')} />
+      {can('admin') && <PracticeSettings />}
       <AboutWorkstation />
-    </PlaceholderPage>
+    </>
   );
 }
 

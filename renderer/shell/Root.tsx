@@ -5,8 +5,9 @@ import { CuspProvider, useCusp } from '../api/CuspProvider.js';
 import type { RendererTransport } from '../api/transport.js';
 import { createI18n } from '../i18n/index.js';
 import { browserLanguage, chooseLanguage, readStoredLanguage } from '../i18n/language.js';
+import { AuthProvider } from '../features/auth/AuthProvider.js';
+import { Gate } from '../features/auth/Gate.js';
 import { ConsultPage } from '../pages/ConsultPage.js';
-import { Shell } from './Shell.js';
 
 export function Root({ transport }: { transport: RendererTransport }) {
   return (
@@ -44,7 +45,13 @@ function WithLanguage() {
   if (!instance) return <div className="splash" aria-busy="true">Cusp</div>;
   return (
     <I18nextProvider i18n={instance}>
-      {isConsultPage(window.location.pathname) ? <ConsultPage /> : <Shell />}
+      {isConsultPage(window.location.pathname) ? (
+        <ConsultPage />
+      ) : (
+        <AuthProvider>
+          <Gate />
+        </AuthProvider>
+      )}
     </I18nextProvider>
   );
 }

@@ -1,6 +1,13 @@
 import { useEffect, useRef, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
-import { InboxPage, PatientsPage, SchedulePage } from '../pages/placeholders.js';
+import type { Access } from '../../contract/index.js';
+import { useCan } from '../features/auth/AuthProvider.js';
+import { UserMenu } from '../features/auth/UserMenu.js';
+import { useActivity } from '../features/auth/useActivity.js';
+import { PatientsRoute } from '../features/patients/PatientsRoute.js';
+import { SchedulePage } from '../features/schedule/SchedulePage.js';
+import { ForbiddenPage } from '../pages/ForbiddenPage.js';
+import { InboxPage } from '../pages/placeholders.js';
 import { NotFoundPage } from '../pages/NotFoundPage.js';
 import { SettingsPage } from '../pages/SettingsPage.js';
 import { BrandMark } from './BrandMark.js';
@@ -10,20 +17,25 @@ import { StatusBar } from './StatusBar.js';
 
 type NavKey = 'nav.patients' | 'nav.schedule' | 'nav.inbox' | 'nav.settings';
 
-/** The screens reachable from the navigation, in its order. Later issues replace the placeholders. */
-const routes: ReadonlyArray<{ path: string; label: NavKey; Page: ComponentType }> = [
-  { path: '/patients', label: 'nav.patients', Page: PatientsPage },
-  { path: '/schedule', label: 'nav.schedule', Page: SchedulePage },
-  { path: '/inbox', label: 'nav.inbox', Page: InboxPage },
-  { path: '/settings', label: 'nav.settings', Page: SettingsPage },
+/**
+ * The screens reachable from the navigation, in its order, with what a role needs to open them
+ * (main refuses the calls anyway; this only keeps the menu to what the person can use).
+ */
+const routes: ReadonlyArray<{ path: string; label: NavKey; access: Access; Page: ComponentType }> = [
+  { path: '/patients', label: 'nav.patients', access: 'demographics', Page: PatientsRoute },
+  { path: '/schedule', label: 'nav.schedule', access: 'schedule', Page: SchedulePage },
+  { path: '/inbox', label: 'nav.inbox', access: 'clinical', Page: InboxPage },
+  { path: '/settings', label: 'nav.settings', access: 'signedIn', Page: SettingsPage },
 ];
 
 /** Header, navigation, the current screen and the status bar. */
 export function Shell() {
   const { t } = useTranslation();
   const path = useRoutePath();
+  const can = useCan();
+  useActivity(true);
   const route = routes.find((r) => path === r.path || path.startsWith(`${r.path}/`));
-  const Page = route?.Page ?? NotFoundPage;
+  const Page = !route ? NotFoundPage : can(route.access) ? route.Page : ForbiddenPage;
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
 
@@ -51,11 +63,14 @@ export function Shell() {
           <span className="brand-name">{t('app.name')}</span>
           <span className="brand-tagline">{t('app.tagline')}</span>
         </div>
-        <LanguageSwitch />
+        <div className="header-tools">
+          <LanguageSwitch />
+          <UserMenu />
+        </div>
       </header>
       <nav className="app-nav" aria-label={t('nav.label')}>
         <ul>
-          {routes.map((r) => (
+          {routes.filter((r) => can(r.access)).map((r) => (
             <li key={r.path}>
               <a href={hrefFor(r.path)} aria-current={r === route ? 'page' : undefined}>
                 {t(r.label)}
