@@ -52,7 +52,7 @@ export interface FollowerOptions {
   pageSize?: number;
   /** Delay between polls while there is work. Default 20 ms. */
   busyDelayMs?: number;
-  /** Delay between polls when Orthanc has nothing new. Default 1 s. */
+  /** Delay between polls when Orthanc has nothing new. Default 250 ms (one loopback call; it bounds ingest latency). */
   idleDelayMs?: number;
   /** Backoff while Orthanc is unreachable: from `idleDelayMs` doubling up to this. Default 30 s. */
   maxBackoffMs?: number;
@@ -110,7 +110,7 @@ export class ChangeFollower {
     this.log = options.log ?? silentLogger;
     this.pageSize = options.pageSize ?? 200;
     this.busyDelayMs = options.busyDelayMs ?? 20;
-    this.idleDelayMs = options.idleDelayMs ?? 1000;
+    this.idleDelayMs = options.idleDelayMs ?? 250;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.identityCheckMs = options.identityCheckMs ?? 60_000;
     this.rescanPageSize = options.rescanPageSize ?? 1000;
