@@ -22,7 +22,7 @@ import { migrateToLatest } from '../main/db/migrate.js';
 import { getPatient, searchPatients } from '../main/db/repositories/patients.js';
 import { imagesForPatient } from '../main/db/repositories/imaging.js';
 import { listAppointments } from '../main/db/repositories/schedule.js';
-import { nameTokens, phoneDigits } from '../main/db/search.js';
+import { phoneDigits, searchTokenRows, type SearchablePatient } from '../main/db/search.js';
 import { createDatabase, startPostgres } from '../tests/support/postgres.js';
 
 type Row = Record<string, unknown>;
@@ -96,7 +96,7 @@ export async function generate(db: Database, scale: Scale, log: (line: string) =
       id, practice_id: practiceId, chart_number: chart, family_name: family, given_name: given, birth_date: fakeBirthDate(random),
       sex: random() < 0.5 ? 'F' : 'M', phone, phone_digits: phoneDigits(phone), language: random() < 0.7 ? 'fr' : 'en', archived: false, ...stamps,
     });
-    for (const token of new Set([...nameTokens(family, given), chart])) tokens.push({ patient_id: id, token });
+    tokens.push(...searchTokenRows(patients[patients.length - 1] as unknown as SearchablePatient));
   }
   await bulkInsert(db, 'patients', patients, 400);
   await bulkInsert(db, 'patient_search_tokens', tokens, 2000);

@@ -56,3 +56,34 @@ export function phoneDigits(phone: string | null | undefined): string | null {
 export function prefixUpperBound(prefix: string): string {
   return prefix + '\uffff';
 }
+
+/** The fields of a patient that search reads. */
+export interface SearchablePatient {
+  id: string;
+  practice_id: string;
+  family_name: string;
+  given_name: string;
+  chart_number: string;
+  phone_digits: string | null;
+  archived: boolean;
+}
+
+/**
+ * The rows of `patient_search_tokens` for one patient: one per token (name words, chart number,
+ * phone digits), each carrying what search filters and sorts on, so a search is answered from
+ * that one index (token range → sort key) and only the 50 shown patients are read.
+ */
+export function searchTokenRows(patient: SearchablePatient) {
+  const tokens = new Set(nameTokens(patient.family_name, patient.given_name));
+  const chart = patient.chart_number.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (chart) tokens.add(chart);
+  if (patient.phone_digits) tokens.add(patient.phone_digits);
+  const sortKey = `${fold(patient.family_name)}\u0001${fold(patient.given_name)}\u0001${patient.id}`;
+  return [...tokens].map((token) => ({
+    patient_id: patient.id,
+    token,
+    practice_id: patient.practice_id,
+    archived: patient.archived,
+    sort_key: sortKey,
+  }));
+}

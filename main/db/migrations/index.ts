@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as practice from './20261128153000_practice.js';
 import * as ingest from './20261128160000_ingest.js';
 import * as appointmentOverlapIndex from './20261128170000_appointment_overlap_index.js';
+import * as searchSortKey from './20261128173000_search_sort_key.js';
 
 export interface Migration {
   /** `YYYYMMDDHHmmss_what`, the name knex records in `knex_migrations`. */
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261128153000_practice', ...practice },
   { name: '20261128160000_ingest', ...ingest },
   { name: '20261128170000_appointment_overlap_index', ...appointmentOverlapIndex },
+  { name: '20261128173000_search_sort_key', ...searchSortKey },
 ];

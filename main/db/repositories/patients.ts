@@ -6,7 +6,7 @@ import { AppError } from '../../app/errors.js';
 import type { Database } from '../database.js';
 import { isPostgres } from '../dialect.js';
 import { bool, guarded, newId, nowIso, num, updateVersioned } from '../rows.js';
-import { nameTokens, phoneDigits, prefixUpperBound, queryTokens } from '../search.js';
+import { phoneDigits, prefixUpperBound, queryTokens, searchTokenRows } from '../search.js';
 
 /** Patients of one practice: identity, contact, DICOM patient IDs, consents, search tokens. */
 
@@ -60,12 +60,18 @@ function columns(fields: Partial<PatientCreate & PatientChanges>): Row {
   return row;
 }
 
-async function writeTokens(trx: Knex, patientId: string, row: Row): Promise<void> {
-  await trx('patient_search_tokens').where({ patient_id: patientId }).delete();
-  const tokens = new Set(nameTokens(row.family_name as string, row.given_name as string));
-  const chart = String(row.chart_number ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (chart) tokens.add(chart);
-  if (tokens.size) await trx('patient_search_tokens').insert([...tokens].map((token) => ({ patient_id: patientId, token })));
+async function writeTokens(trx: Knex, row: Row): Promise<void> {
+  await trx('patient_search_tokens').where({ patient_id: row.id }).delete();
+  const rows = searchTokenRows({
+    id: row.id as string,
+    practice_id: row.practice_id as string,
+    family_name: row.family_name as string,
+    given_name: row.given_name as string,
+    chart_number: row.chart_number as string,
+    phone_digits: (row.phone_digits as string | null) ?? null,
+    archived: bool(row.archived),
+  });
+  if (rows.length) await trx('patient_search_tokens').insert(rows);
 }
 
 async function writeDicomIds(trx: Knex, patientId: string, ids: string[]): Promise<void> {
@@ -110,7 +116,7 @@ export async function createPatient(db: Database, practiceId: string, input: Pat
             version: 1,
           };
           await trx('patients').insert(row);
-          await writeTokens(trx, id, row);
+          await writeTokens(trx, row);
           await writeDicomIds(trx, id, input.dicomPatientIds);
           return toPatient(row, [...new Set(input.dicomPatientIds)].sort());
         }),
@@ -135,7 +141,7 @@ export async function updatePatient(db: Database, practiceId: string, id: string
       const { dicomPatientIds, ...fields } = changes;
       await updateVersioned(trx, 'patients', { id, practice_id: practiceId }, version, columns(fields), 'The patient');
       const row = await trx('patients').where({ id }).first();
-      if (fields.familyName !== undefined || fields.givenName !== undefined || fields.chartNumber !== undefined) await writeTokens(trx, id, row);
+      if (fields.familyName !== undefined || fields.givenName !== undefined || fields.chartNumber !== undefined) await writeTokens(trx, row);
       if (dicomPatientIds !== undefined) await writeDicomIds(trx, id, dicomPatientIds);
       return toPatient(row, await dicomIdsOf(trx, id));
     }),
@@ -146,6 +152,7 @@ export async function archivePatient(db: Database, practiceId: string, id: strin
   return guarded('The patient', () =>
     db.write(async (trx) => {
       await updateVersioned(trx, 'patients', { id, practice_id: practiceId }, version, { archived }, 'The patient');
+      await trx('patient_search_tokens').where({ patient_id: id }).update({ archived });
       return toPatient(await trx('patients').where({ id }).first(), await dicomIdsOf(trx, id));
     }),
   );
@@ -154,9 +161,10 @@ export async function archivePatient(db: Database, practiceId: string, id: strin
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
- * Search: every query word must be the prefix of one of the patient's name words (or the
- * chart number); a word of 4+ digits also matches the start of a phone number; an ISO date
- * matches the birth date. Results by family name, given name.
+ * Search: every query word must be the prefix of one of the patient's tokens (name words,
+ * chart number, phone digits); an ISO date matches the birth date. Results in name order.
+ * Each word is an index range over tokens (already filtered by practice and archived, carrying
+ * the sort key); only the patients shown are read.
  */
 export async function searchPatients(knex: Knex, practiceId: string, search: PatientSearch): Promise<PatientSummary[]> {
   const words = search.query.trim().split(/\s+/).filter(Boolean);
@@ -166,25 +174,67 @@ export async function searchPatients(knex: Knex, practiceId: string, search: Pat
     if (isoDate.test(word) && !birthDate) birthDate = word;
     else nameWords.push(word);
   }
-  const tokens = queryTokens(nameWords.join(' '));
-  if (!tokens.length && !birthDate) return [];
-
-  const query = knex('patients as p').where('p.practice_id', practiceId).select(summaryColumns.map((c) => `p.${c}`));
-  if (!search.includeArchived) query.andWhere('p.archived', false);
-  if (birthDate) query.andWhere('p.birth_date', birthDate);
-  for (const token of tokens) {
-    query.andWhere((w) => {
-      w.whereIn(
-        'p.id',
-        knex('patient_search_tokens').select('patient_id').where('token', '>=', token).andWhere('token', '<', prefixUpperBound(token)),
-      );
-      if (/^\d{4,}$/.test(token)) {
-        w.orWhere((phone) => phone.where('p.phone_digits', '>=', token).andWhere('p.phone_digits', '<', prefixUpperBound(token)));
-      }
-    });
+  // Longest first: with a birth date the first word drives the query, and longer is rarer.
+  const tokens = queryTokens(nameWords.join(' ')).sort((a, b) => b.length - a.length);
+  if (!tokens.length) {
+    if (!birthDate) return [];
+    const query = knex('patients').where({ practice_id: practiceId, birth_date: birthDate }).select(summaryColumns);
+    if (!search.includeArchived) query.andWhere('archived', false);
+    return (await query.orderBy(['family_name', 'given_name', 'id']).limit(search.limit)).map(toSummary);
   }
-  const rows = await query.orderBy('p.family_name').orderBy('p.given_name').orderBy('p.id').limit(search.limit);
-  return rows.map(toSummary);
+
+  const tokenRange = (token: string) => {
+    const range = knex('patient_search_tokens as t')
+      .where('t.practice_id', practiceId)
+      .andWhere('t.token', '>=', token)
+      .andWhere('t.token', '<', prefixUpperBound(token));
+    if (!search.includeArchived) range.andWhere('t.archived', false);
+    return range;
+  };
+  const [driver, ...others] = tokens as [string, ...string[]];
+  let found: Array<{ patient_id: string; sort_key: string }>;
+  if (others.length && !birthDate) {
+    // Several words: read each word's range from the covering index and intersect here — a
+    // few thousand index entries each, much cheaper than probing per candidate in SQL.
+    const ranges: Array<Array<{ patient_id: string; sort_key: string }>> = [];
+    for (const token of tokens) {
+      const range = await tokenRange(token).select('t.patient_id', 't.sort_key');
+      if (!range.length) return []; // longest first: a word nobody matches ends the search early
+      ranges.push(range);
+    }
+    const [smallest, ...rest] = ranges.sort((x, y) => x.length - y.length) as [Array<{ patient_id: string; sort_key: string }>, ...Array<Array<{ patient_id: string }>>];
+    const sets = rest.map((range) => new Set(range.map((row) => row.patient_id)));
+    const seen = new Set<string>();
+    found = smallest
+      .filter((row) => !seen.has(row.patient_id) && seen.add(row.patient_id) && sets.every((set) => set.has(row.patient_id)))
+      .sort((x, y) => (x.sort_key < y.sort_key ? -1 : x.sort_key > y.sort_key ? 1 : 0))
+      .slice(0, search.limit);
+  } else {
+    const candidates = tokenRange(driver);
+    for (const token of others) {
+      candidates.whereExists((q) =>
+        q.select(knex.raw('1')).from('patient_search_tokens as o')
+          .whereRaw('o.patient_id = t.patient_id')
+          .andWhere('o.token', '>=', token)
+          .andWhere('o.token', '<', prefixUpperBound(token)),
+      );
+    }
+    if (birthDate) {
+      candidates.whereExists((q) => q.select(knex.raw('1')).from('patients as b').whereRaw('b.id = t.patient_id').andWhere('b.birth_date', birthDate));
+    }
+    // A patient can match one word with several tokens ("trem": tremblay, tremblaycote); their
+    // rows are adjacent in sort order. Deduplicating here is far cheaper than DISTINCT.
+    found = [];
+    for (let fetch = search.limit * 4; ; fetch *= 4) {
+      const rows = await candidates.clone().select('t.patient_id', 't.sort_key').orderBy('t.sort_key').limit(fetch);
+      found = rows.filter((row, i) => i === 0 || row.patient_id !== rows[i - 1]!.patient_id).slice(0, search.limit);
+      if (found.length === search.limit || rows.length < fetch) break;
+    }
+  }
+  if (!found.length) return [];
+  const rows = await knex('patients').whereIn('id', found.map((f) => f.patient_id)).select(summaryColumns);
+  const byId = new Map(rows.map((r) => [r.id as string, r]));
+  return found.map((f) => toSummary(byId.get(f.patient_id)!));
 }
 
 /** Patients whose DICOM Patient ID is `dicomPatientId` (ingest's first matching rule). */
