@@ -13,10 +13,11 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { encodeLossless, type LosslessCodec } from '../main/imaging/codecs.js';
 import { decodeFrame } from '../main/imaging/decode.js';
-import { deriveAll, type DeriveResult } from '../main/imaging/derive.js';
+import { deriveAll, downscale, type Derivative, type DeriveResult } from '../main/imaging/derive.js';
 import { inputKindOf, loadImage, type SourceImage } from '../main/imaging/image.js';
 import { DerivePool } from '../main/imaging/pool.js';
 import { defaultPreset } from '../main/imaging/presets.js';
+import { compare, decodeLike, type Fidelity } from '../main/imaging/quality.js';
 import { render, type RenderedImage } from '../main/imaging/render.js';
 
 const shared = process.env.CUSP_SHARED_DATA ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data');
@@ -38,53 +39,26 @@ const name = (path: string) => path.split('/').pop()!;
 const kb = (n: number) => `${(n / 1024).toFixed(1)}K`;
 const ms = (n: number) => n.toFixed(0);
 
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
-  return sum === 0 ? Infinity : 10 * Math.log10((255 * 255) / (sum / a.length));
+/**
+ * The derivative decoded back, against the exact pixels it was encoded from (render() for view, and
+ * render() resized by the pipeline's own downscale for preview), with the SSIM / PSNR the pipeline
+ * itself uses (main/imaging/quality.ts), always over every window.
+ */
+async function measure(reference: RenderedImage, bytes: Buffer): Promise<Fidelity> {
+  const decoded = await decodeLike(bytes, reference.channels);
+  if (decoded.width !== reference.width || decoded.height !== reference.height) throw new Error('derivative and reference differ in size');
+  return compare(decoded.data, reference.data, reference.width, reference.height, reference.channels);
 }
 
-/** Mean SSIM over non-overlapping 8×8 windows (constants of Wang et al. 2004), per channel averaged. */
-function ssim(a: Uint8Array, b: Uint8Array, width: number, height: number, channels: number): number {
-  const c1 = (0.01 * 255) ** 2, c2 = (0.03 * 255) ** 2;
-  let total = 0, windows = 0;
-  for (let c = 0; c < channels; c++) {
-    for (let y = 0; y + 8 <= height; y += 8) {
-      for (let x = 0; x + 8 <= width; x += 8) {
-        let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-        for (let j = 0; j < 8; j++) {
-          for (let i = 0; i < 8; i++) {
-            const k = ((y + j) * width + x + i) * channels + c;
-            const va = a[k]!, vb = b[k]!;
-            sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
-          }
-        }
-        const ma = sa / 64, mb = sb / 64;
-        const va = saa / 64 - ma * ma, vb = sbb / 64 - mb * mb, cov = sab / 64 - ma * mb;
-        total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
-        windows++;
-      }
-    }
-  }
-  return total / windows;
-}
+/**
+ * Flags a pipeline-recorded SSIM that differs from the bench's own measurement of the stored file
+ * (exactly equal expected, or within 0.002 where the pipeline measured every other window).
+ */
+const disagreement = (measured: Fidelity, d: Derivative) =>
+  d.fidelity && Math.abs(d.fidelity.ssim - measured.ssim) > (d.fidelity.grid > 1 ? 0.002 : 1e-9) ? ` (pipeline recorded SSIM ${d.fidelity.ssim.toFixed(4)}!)` : '';
 
-/** The derivative decoded back, and the lossless reference at the same size (render() resized by the same kernel). */
-async function fidelity(rendered: RenderedImage, bytes: Buffer): Promise<{ psnr: number; ssim: number }> {
-  const decoded = await sharp(bytes).toColourspace(rendered.channels === 1 ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
-  const { width, height } = decoded.info;
-  let reference = rendered.data;
-  if (width !== rendered.width || height !== rendered.height) {
-    const resized = await sharp(rendered.data, { raw: { width: rendered.width, height: rendered.height, channels: rendered.channels } })
-      .resize({ width, height, fit: 'fill', kernel: 'lanczos3' })
-      .toColourspace(rendered.channels === 1 ? 'b-w' : 'srgb')
-      .raw()
-      .toBuffer();
-    reference = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
-  }
-  const data = new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
-  return { psnr: psnr(data, reference), ssim: ssim(data, reference, width, height, rendered.channels) };
-}
+/** "q92 (3 tries)": the quality the SSIM target led to, and how many encodings it took. */
+const chosen = (d: Derivative) => `q${d.quality}${d.fidelity ? ` (${d.fidelity.attempts} ${d.fidelity.attempts === 1 ? 'try' : 'tries'}${d.fidelity.met ? '' : `, SSIM ${d.fidelity.minSsim} NOT met`})` : ''}`;
 
 /** Smallest lossless encoding of the decoded pixels among JPEG-LS, HTJ2K and JPEG 2000 (greyscale DICOM only). */
 async function bestLossless(source: SourceImage): Promise<Record<LosslessCodec, number> | undefined> {
@@ -115,6 +89,8 @@ async function withPeakMemory<T>(task: () => Promise<T>): Promise<{ value: T; pe
   }
 }
 
+const timingRuns = 3;
+
 async function baseline(path: string): Promise<number> {
   const t = performance.now();
   const source = await loadImage(readFileSync(path), { expect: inputKindOf(path) });
@@ -138,7 +114,11 @@ async function throughput(threads: number, rounds: number): Promise<number> {
 }
 
 export async function run(): Promise<void> {
-  console.log('\n== Imaging: derivatives of the real radiographs (default preset: JPEG, view q88 progressive) ==');
+  const { view: v, preview: p } = defaultPreset;
+  console.log(
+    `\n== Imaging: derivatives of the real radiographs (default preset: JPEG progressive, view from q${v.quality} and preview from q${p.quality}, ` +
+      `raised by 2 up to q${v.maxQuality} until SSIM ≥ ${v.minSsim}) ==`,
+  );
   sharp.cache(false); // as in the pool threads: memory figures without libvips' operation cache
   // Warm the codecs once so the first image's timings are not codec start-up.
   for (const p of images.slice(0, 4)) await deriveAll(p, defaultPreset, { expect: inputKindOf(p) });
@@ -147,8 +127,15 @@ export async function run(): Promise<void> {
   for (const path of images) {
     const bytes = readFileSync(path);
     const { value: result, peak } = await withPeakMemory(() => deriveAll(bytes, defaultPreset, { expect: inputKindOf(path) }));
-    const baseMs = await baseline(path);
-    full += result.timings.total;
+    // The machine is shared: the pipeline and the baseline each take their fastest of `timingRuns`, interleaved.
+    let fastest = result;
+    let baseMs = await baseline(path);
+    for (let i = 1; i < timingRuns; i++) {
+      const again = await deriveAll(bytes, defaultPreset, { expect: inputKindOf(path) });
+      if (again.timings.total < fastest.timings.total) fastest = again;
+      baseMs = Math.min(baseMs, await baseline(path));
+    }
+    full += fastest.timings.total;
     base += baseMs;
     const source = await loadImage(bytes, { expect: inputKindOf(path) });
     const rendered = render(source.frame, source.pipeline);
@@ -156,19 +143,19 @@ export async function run(): Promise<void> {
       ? source.pixel.rows * source.pixel.columns * source.pixel.samplesPerPixel * (source.pixel.bitsAllocated / 8)
       : rendered.data.length;
     const by = Object.fromEntries(result.derivatives.map((d) => [d.variant, d]));
-    const view = await fidelity(rendered, by.view!.bytes);
-    const preview = await fidelity(rendered, by.preview!.bytes);
+    const view = await measure(rendered, by.view!.bytes);
+    const preview = await measure(await downscale(rendered, defaultPreset.preview.longSide!), by.preview!.bytes);
     const best = await bestLossless(source);
     const bestSize = best ? Math.min(...Object.values(best)) : undefined;
-    const t = result.timings;
+    const t = fastest.timings;
     rows.push(
       [
         name(path),
         `${result.width}x${result.height}${source.kind === 'dicom' ? ` ${source.pixel.bitsStored}-bit` : ' 8-bit'}`,
         `orig ${kb(result.sourceBytes)} (uncompressed ${kb(uncompressed)})`,
         `thumb50 ${by.thumb50!.bytes.length}B thumb200 ${by.thumb200!.bytes.length}B preview ${kb(by.preview!.bytes.length)} view ${kb(by.view!.bytes.length)}`,
-        `view -${(100 * (1 - by.view!.bytes.length / uncompressed)).toFixed(1)}% PSNR ${view.psnr.toFixed(1)} SSIM ${view.ssim.toFixed(4)}`,
-        `preview PSNR ${preview.psnr.toFixed(1)} SSIM ${preview.ssim.toFixed(4)}`,
+        `view ${chosen(by.view!)} -${(100 * (1 - by.view!.bytes.length / uncompressed)).toFixed(1)}% PSNR ${view.psnr.toFixed(1)} SSIM ${view.ssim.toFixed(4)}${disagreement(view, by.view!)}`,
+        `preview ${chosen(by.preview!)} PSNR ${preview.psnr.toFixed(1)} SSIM ${preview.ssim.toFixed(4)}${disagreement(preview, by.preview!)}`,
         `master ${result.master.encoding}${result.master.verifiedBitExact ? ' bit-exact' : ''} ${kb(result.master.bytes.length)}` +
           (best && bestSize ? ` (JPEG-LS ${kb(best.jpegls)}, HTJ2K ${kb(best.htj2k)}, J2K ${kb(best.j2k)}; master/best ${(result.master.bytes.length / bestSize).toFixed(2)})` : ''),
         `ms decode ${ms(t.decode)} render ${ms(t.render)} thumb50 ${ms(t.thumb50)} thumb200 ${ms(t.thumb200)} preview ${ms(t.preview)} view ${ms(t.view)} master ${ms(t.master)} total ${ms(t.total)} | baseline ${ms(baseMs)}`,
@@ -177,7 +164,10 @@ export async function run(): Promise<void> {
     );
   }
   for (const row of rows) console.log(`  ${row}`);
-  console.log(`  full pipeline / baseline (decode + render + one JPEG encode): ${(full / base).toFixed(2)}x (${ms(full)} ms vs ${ms(base)} ms over ${images.length} images)`);
+  console.log(
+    `  full pipeline (every derivative, the SSIM-targeted steps included, and the master) / baseline (decode + render + one JPEG encode), fastest of ${timingRuns} each: ` +
+      `${(full / base).toFixed(2)}x (${ms(full)} ms vs ${ms(base)} ms over ${images.length} images)`,
+  );
   const one = await throughput(1, 2);
   const two = await throughput(2, 2);
   console.log(`  throughput: ${one.toFixed(2)} images/s with 1 worker, ${two.toFixed(2)} images/s with 2 workers (${(two / one).toFixed(2)}x)`);

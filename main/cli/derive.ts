@@ -64,6 +64,7 @@ function summary(file: string, stem: string, r: DeriveResult, masterName: string
       height: d.height,
       sha256: d.sha256,
       lossy: true,
+      ...(d.fidelity ? { fidelity: d.fidelity } : {}),
     })),
     master: {
       file: masterName,

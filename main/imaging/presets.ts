@@ -16,6 +16,14 @@ export interface VariantSpec {
   quality: number;
   /** Longest side in pixels; absent = full resolution. */
   longSide?: number;
+  /**
+   * view and preview only: the output is decoded back and its SSIM against the exact rendered
+   * pixels measured; below `minSsim` the quality steps up by 2 until it is met or `maxQuality`
+   * is reached. 0–1; default 0.97.
+   */
+  minSsim?: number;
+  /** view and preview only: the highest quality the search may use, `quality`–100; default 95 (or `quality` when above). */
+  maxQuality?: number;
 }
 
 export interface Preset {
@@ -36,13 +44,16 @@ export interface Preset {
 
 export type PresetInput = { name: string } & Partial<Omit<Preset, 'name'>>;
 
-/** Defaults: JPEG everywhere (every viewer decodes it at once), view at q88 progressive. */
+/**
+ * Defaults: JPEG everywhere (every viewer decodes it at once), view from q88 progressive, raised
+ * (up to q95) until its SSIM against render() is at least 0.97; noisy PSP plates need q92.
+ */
 export const defaultPreset: Preset = {
   name: 'default',
   thumb50: { format: 'jpeg', quality: 70, longSide: 50 },
   thumb200: { format: 'jpeg', quality: 75, longSide: 200 },
-  preview: { format: 'jpeg', quality: 85, longSide: 1024 },
-  view: { format: 'jpeg', quality: 88 },
+  preview: { format: 'jpeg', quality: 85, longSide: 1024, minSsim: 0.97, maxQuality: 95 },
+  view: { format: 'jpeg', quality: 88, minSsim: 0.97, maxQuality: 95 },
   master: 'auto',
   allowAvif: false,
 };
@@ -56,26 +67,44 @@ function integer(v: unknown, field: string, min: number, max: number): number {
   return v;
 }
 
+function between(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw invalid(`number between ${min} and ${max}`, field, v);
+  return v;
+}
+
 function oneOf<T extends string>(v: unknown, field: string, options: readonly T[]): T {
   if (typeof v !== 'string' || !options.includes(v as T)) throw invalid(`one of ${options.join(', ')}`, field, v);
   return v as T;
 }
 
+const variantKeys = ['format', 'quality', 'longSide', 'minSsim', 'maxQuality'];
+
 function variant(v: unknown, field: string, fallback: VariantSpec, allowAvif: boolean, sized: boolean): VariantSpec {
   if (v === undefined) return fallback;
   if (typeof v !== 'object' || v === null) throw invalid('object', field, v);
   const o = v as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (!variantKeys.includes(key)) throw invalid(`one of ${variantKeys.join(', ')}`, `${field} key`, key);
   const format = oneOf(o.format ?? fallback.format, `${field}.format`, ['jpeg', 'webp', 'avif'] as const);
   if (format === 'avif' && !allowAvif) {
     throw imagingError('INVALID_PRESET', `Expected jpeg or webp for ${field}.format but received "avif" (set allowAvif: true to accept its encoding time)`);
   }
   const quality = integer(o.quality ?? fallback.quality, `${field}.quality`, 1, 100);
+  const spec: VariantSpec = { format, quality };
+  const targeted = fallback.minSsim !== undefined;
+  if (targeted) {
+    spec.minSsim = between(o.minSsim ?? fallback.minSsim, `${field}.minSsim`, 0, 1);
+    spec.maxQuality = integer(o.maxQuality ?? Math.max(fallback.maxQuality ?? quality, quality), `${field}.maxQuality`, quality, 100);
+  } else {
+    for (const key of ['minSsim', 'maxQuality'] as const) {
+      if (o[key] !== undefined) throw invalid(`no ${key} (only view and preview are quality-targeted)`, `${field}.${key}`, o[key]);
+    }
+  }
   const longSide = o.longSide ?? fallback.longSide;
   if (!sized) {
     if (longSide !== undefined) throw invalid('no longSide (view is full resolution)', `${field}.longSide`, longSide);
-    return { format, quality };
+    return spec;
   }
-  return { format, quality, longSide: integer(longSide, `${field}.longSide`, 16, 8192) };
+  return { ...spec, longSide: integer(longSide, `${field}.longSide`, 16, 8192) };
 }
 
 /** Builds a complete preset from a partial one on top of the defaults; throws ImagingError('INVALID_PRESET'). */

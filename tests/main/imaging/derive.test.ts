@@ -44,7 +44,8 @@ describe('derivatives', () => {
       expect([d.bytes[0], d.bytes[1]]).toEqual([0xff, 0xd8]);
       expect(d.bytes.includes(Buffer.from([0xff, 0xc2]))).toBe(true); // SOF2: progressive
     }
-    expect(bitewing.derivatives.find((d) => d.variant === 'view')!.quality).toBe(88);
+    // From q88, raised to q92 for SSIM ≥ 0.97 on this noisy plate (quality.test.ts).
+    expect(bitewing.derivatives.find((d) => d.variant === 'view')!.quality).toBe(92);
   });
 
   it('keeps thumbnails small: thumb50 ≤ 2 KB, thumb200 ≤ 8 KB', () => {
@@ -59,13 +60,14 @@ describe('derivatives', () => {
     }
   });
 
-  it('the view is faithful to render(): PSNR ≥ 40 dB, at least 90% smaller than the uncompressed original', async () => {
+  it('the view is faithful to render(): PSNR ≥ 40 dB, about 90% smaller than the uncompressed original', async () => {
     const image = (await loadImage(readFileSync(twelveBit))) as DicomSource;
     const rendered = render(image.frame, image.pipeline);
     const view = bitewing.derivatives.find((d) => d.variant === 'view')!;
     const { data } = await sharp(view.bytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     expect(psnr(data, rendered.data)).toBeGreaterThanOrEqual(40);
-    expect(view.bytes.length).toBeLessThan(0.1 * bitewing.sourceBytes);
+    // SSIM ≥ 0.97 comes first: this noisy PSP plate needs q92, 89.3% smaller (q88 was 91.5% at SSIM 0.960).
+    expect(view.bytes.length).toBeLessThan(0.11 * bitewing.sourceBytes);
   });
 
   it('honours a preset (WebP) and reports sha256 of each output', async () => {
@@ -307,7 +309,13 @@ describe('cusp derive', () => {
       master: { file: 'IO_bitewing01_12bit_ExplicitVRLE.master.dcm', encoding: 'jpegls', verifiedBitExact: true },
     });
     expect(JSON.stringify(saved)).not.toContain('ANON-IO-0001');
-    for (const output of saved.outputs as { file: string; bytes: number }[]) {
+    const outputs = saved.outputs as { variant: string; file: string; bytes: number; quality: number; fidelity?: { ssim: number; psnr: number } }[];
+    const view = outputs.find((o) => o.variant === 'view')!;
+    expect(view).toMatchObject({ quality: 92, fidelity: { minSsim: 0.97, attempts: 3, met: true } });
+    expect(view.fidelity!.ssim).toBeGreaterThanOrEqual(0.97);
+    expect(view.fidelity!.psnr).toBeGreaterThanOrEqual(40);
+    expect(outputs.find((o) => o.variant === 'thumb50')!.fidelity).toBeUndefined();
+    for (const output of outputs) {
       expect(readFileSync(`${out}/${output.file}`).length).toBe(output.bytes);
     }
     expect(Object.keys(saved.timingsMs as object)).toEqual(expect.arrayContaining(['decode', 'render', 'view', 'master', 'total']));
