@@ -57,11 +57,19 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageS
   };
 }
 
-/** The `store` health probe: one cheap listing call; a store that answers again drains the outbox. */
+/** The `store` health probe: one cheap call; a store that answers again drains the outbox. */
 export async function storeHealth(backend: ObjectStore, outbox?: OutboxStore): Promise<ComponentHealth> {
   const where = backend.description.location;
   try {
-    await backend.list({ limit: 1 });
+    if (backend.description.kind === 'file') {
+      // A missing key answers NotFound only when the folder is there: O(1), unlike listing a disk.
+      await backend.head('cusp-health-probe').catch((error: unknown) => {
+        if (!isStorageError(error, 'NotFound')) throw error;
+      });
+    } else {
+      // Listing needs only s3:ListBucket / container read; a HEAD of a missing key can say 403.
+      await backend.list({ limit: 1 });
+    }
     if (outbox && (await outbox.pending()) > 0) void outbox.drain().catch(() => undefined);
     return { state: 'ok' };
   } catch (error) {
