@@ -122,7 +122,7 @@ export function SchedulePage() {
               className: `appointment status-${event.appointment.status}${event.id === selectedId ? ' selected' : ''}`,
             })}
             components={{ event: EventContent }}
-            formats={{ timeGutterFormat: 'HH:mm', eventTimeRangeFormat: () => '' }}
+            formats={{ timeGutterFormat: 'LT', eventTimeRangeFormat: () => '' }}
             style={{ height: '100%' }}
           />
         </div>
