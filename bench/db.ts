@@ -8,7 +8,8 @@
  * - one day's schedule for 10 operatories.
  * Prints p50/p95 per database. Targets on SQLite: search ≤ 20 ms, chart ≤ 50 ms, day ≤ 20 ms (p95).
  *
- * `--scale 0.01` (or CUSP_BENCH_SCALE) for a quick check. PostgreSQL: CUSP_BENCH_PG_URL, or a
+ * `--scale 0.01` (or CUSP_BENCH_SCALE) for a quick check; `--only sqlite|postgres` (CUSP_BENCH_ONLY)
+ * for one database. PostgreSQL: CUSP_BENCH_PG_URL, or a
  * temporary server is started (Debian's postgresql package, as in the tests).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { getPatient, searchPatients } from '../main/db/repositories/patients.js'
 import { imagesForPatient } from '../main/db/repositories/imaging.js';
 import { listAppointments } from '../main/db/repositories/schedule.js';
 import { phoneDigits, searchTokenRows, type SearchablePatient } from '../main/db/search.js';
-import { createDatabase, startPostgres } from '../tests/support/postgres.js';
+import { createDatabase, startPostgres, type PostgresServer } from '../tests/support/postgres.js';
 
 type Row = Record<string, unknown>;
 
@@ -226,9 +227,13 @@ async function measure(db: Database, data: Awaited<ReturnType<typeof generate>>)
   return [search, chart, day];
 }
 
+function optionValue(flag: string, env: string): string | undefined {
+  const index = process.argv.indexOf(flag);
+  return index >= 0 ? process.argv[index + 1] : process.env[env];
+}
+
 function argScale(): number {
-  const index = process.argv.indexOf('--scale');
-  const raw = index >= 0 ? process.argv[index + 1] : process.env.CUSP_BENCH_SCALE;
+  const raw = optionValue('--scale', 'CUSP_BENCH_SCALE');
   const value = raw === undefined ? 1 : Number(raw);
   if (!(value > 0 && value <= 1)) throw new Error(`Expected --scale between 0 (exclusive) and 1 but received ${raw}`);
   return value;
@@ -239,29 +244,35 @@ export async function run(options: { scale?: number } = {}): Promise<void> {
   const log = (line: string) => console.log(line);
   log(`Practice database: ${scale.patients} patients, ${scale.images} images, ${scale.appointments} appointments`);
   const dir = mkdtempSync(join(tmpdir(), 'cusp-bench-db-'));
-  const server = process.env.CUSP_BENCH_PG_URL ? null : await startPostgres();
   const targets: Record<string, number> = { 'patient search': 20, 'open chart (patient + 500 images)': 50, 'day schedule, 10 operatories': 20 };
+  const only = optionValue('--only', 'CUSP_BENCH_ONLY');
+  const started: { server?: PostgresServer } = {};
+  const settingsFor = async (client: DatabaseSettings['client']): Promise<DatabaseSettings> => {
+    if (client === 'sqlite') return { client, filename: join(dir, 'bench.sqlite') };
+    let serverUrl = process.env.CUSP_BENCH_PG_URL;
+    if (!serverUrl) {
+      started.server = await startPostgres();
+      serverUrl = started.server.url;
+    }
+    return { client, url: await createDatabase(serverUrl, 'bench') };
+  };
   try {
-    const settings: DatabaseSettings[] = [
-      { client: 'sqlite', filename: join(dir, 'bench.sqlite') },
-      { client: 'postgres', url: await createDatabase(process.env.CUSP_BENCH_PG_URL ?? server!.url, 'bench') },
-    ];
-    for (const setting of settings) {
-      const db = await openDatabase(setting);
+    for (const client of (['sqlite', 'postgres'] as const).filter((c) => !only || c === only)) {
+      const db = await openDatabase(await settingsFor(client));
       try {
         await migrateToLatest(db.knex);
-        log(`${setting.client}: generating`);
+        log(`${client}: generating`);
         const data = await generate(db, scale, log);
         for (const r of await measure(db, data)) {
-          const target = setting.client === 'sqlite' ? ` (target p95 ≤ ${targets[r.label]} ms: ${r.p95 <= targets[r.label]! ? 'met' : 'MISSED'})` : '';
-          log(`  ${setting.client.padEnd(8)} ${r.label.padEnd(36)} p50 ${r.p50.toFixed(2).padStart(7)} ms  p95 ${r.p95.toFixed(2).padStart(7)} ms${target}`);
+          const target = client === 'sqlite' ? ` (target p95 ≤ ${targets[r.label]} ms: ${r.p95 <= targets[r.label]! ? 'met' : 'MISSED'})` : '';
+          log(`  ${client.padEnd(8)} ${r.label.padEnd(36)} p50 ${r.p50.toFixed(2).padStart(7)} ms  p95 ${r.p95.toFixed(2).padStart(7)} ms${target}`);
         }
       } finally {
         await db.close();
       }
     }
   } finally {
-    await server?.stop();
+    await started.server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

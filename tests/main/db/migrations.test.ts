@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { appliedMigrations, migrateDownAll, migrateToLatest } from '../../../main/db/migrate.js';
 import { migrations } from '../../../main/db/migrations/index.js';
+import { searchPatients } from '../../../main/db/repositories/patients.js';
 import { databases, freshDatabase, type TestDatabase } from '../../support/databases.js';
 
 describe.each(databases)('migrations on %s', (client) => {
@@ -59,5 +60,8 @@ describe.each(databases)('migrations on %s', (client) => {
     await knex('appointments').insert(appointment(12, '2027-01-01T10:00:00.000Z', '2027-01-01T10:30:00.000Z'));
     await expect(knex('appointments').where({ id: id(12) }).update({ starts_at: '2027-01-01T09:59:00.000Z' })).rejects.toThrow();
     expect(await knex('appointments').count({ n: '*' })).toEqual([{ n: client === 'postgres' ? '2' : 2 }]);
+    // Patients written under the first schema are found by the rebuilt search tokens.
+    const found = await searchPatients(knex, id(1), { query: 'b a', includeArchived: false, limit: 50 });
+    expect(found.map((p) => p.id)).toEqual([id(2)]);
   });
 });
