@@ -8,13 +8,14 @@
  *   the first send to the last image indexed, against the imaging pipeline alone (the same worker
  *   pool deriving the same files from memory) measured in the same run. Target ≥ 80 %.
  *
- * Run: `npx tsx bench/ingest.ts`.
+ * Run: `npm run bench -- ingest`, or `npx tsx bench/ingest.ts`.
  */
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import dicomParser from 'dicom-parser';
 import { silentLogger } from '../main/app/log.js';
@@ -41,7 +42,7 @@ const percentile = (values: number[], p: number) => {
 };
 const sopOf = async (file: string) => dicomParser.parseDicom(new Uint8Array(await readFile(file)), { untilTag: 'x00080018' }).string('x00080018')!.trim();
 
-async function main(): Promise<void> {
+export async function run(): Promise<void> {
   const orthanc = await startOrthanc();
   const dir = scratchDir('bench-ingest');
   const db = await openDatabase({ client: 'sqlite', filename: join(dir, 'cusp.sqlite') });
@@ -122,4 +123,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await run();

@@ -7,9 +7,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, type CuspClient } from '../../../contract/client.js';
 import { openApp, type App } from '../../../main/app/index.js';
+import { main } from '../../../main/cli/index.js';
 import { silentLogger } from '../../../main/app/log.js';
 import { deriveAll } from '../../../main/imaging/derive.js';
 import { defaultPreset } from '../../../main/imaging/presets.js';
@@ -20,6 +21,7 @@ import { dicomData, scratchDir } from '../../support/paths.js';
 
 const password = 'correct-horse-42';
 let app: App;
+let dataDir: string;
 let dentist: CuspClient;
 let frontdesk: CuspClient;
 
@@ -29,7 +31,7 @@ const session = (sessionId: string) =>
   );
 
 beforeAll(async () => {
-  const dataDir = scratchDir('inbox');
+  dataDir = scratchDir('inbox');
   writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ database: { client: 'sqlite', filename: 'practice.sqlite' } }));
   app = await openApp({ dataDir, log: silentLogger });
   const admin = session('admin');
@@ -108,5 +110,20 @@ describe('imaging inbox through the contract', () => {
     const health = await frontdesk.call('app.health', {});
     expect(health.ingest).toMatchObject({ queued: 0, failed: 0, quarantined: 1 });
     expect(health.orthanc.state).toBe('unconfigured');
+  });
+
+  it('cusp status --json shows the counts, the problems with their reasons, and the follower cursor', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      expect(await main(['node', 'cusp', 'status', '--json', '--data', dataDir])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const status = JSON.parse(lines.join('\n'));
+    expect(status.health.ingest).toMatchObject({ quarantined: 1 });
+    expect(status.ingest.counts).toMatchObject({ done: 1, quarantined: 1 });
+    expect(status.ingest.problems[0]).toMatchObject({ file: 'random_bytes_4k.dcm', reason: expect.stringMatching(/^NOT_DICOM/) });
+    expect(status.ingest.cursor).toBeNull();
   });
 });
