@@ -117,7 +117,9 @@ export class FileStore implements ObjectStore {
     const path = this.dataPath(key);
     // Open before answering so a file removed in between is NotFound here, not a stream error later.
     const handle = await open(path, 'r').catch((e) => { throw this.mapError(e, key); });
-    const body = handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1024 * 1024 });
+    // Read in pieces as large as the object (up to 1 MiB): a thumbnail in one read, a master in few.
+    const length = range ? range.end - range.start + 1 : info.size;
+    const body = handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: Math.min(1024 * 1024, Math.max(16 * 1024, length)) });
     return { body, info, ...(range ? { range: { ...range, size: info.size } } : {}) };
   }
 
