@@ -19,10 +19,14 @@ export function AuthLayout({ title, lead, wide, children }: { title: string; lea
         </div>
         <LanguageSwitch />
       </header>
-      <main className={`auth-main${wide ? ' auth-wide' : ''}`} id="main">
-        <h1 id="page-title">{title}</h1>
-        {lead && <p className="lead">{lead}</p>}
-        {children}
+      <main className="auth-main" id="main">
+        <div className="auth-band">
+          <div className={`auth-column${wide ? ' auth-wide' : ''}`}>
+            <h1 id="page-title">{title}</h1>
+            {lead && <p className="lead">{lead}</p>}
+          </div>
+        </div>
+        <div className={`auth-column auth-body${wide ? ' auth-wide' : ''}`}>{children}</div>
       </main>
     </div>
   );
