@@ -70,12 +70,14 @@ export async function migrateObjects(options: {
   const now = options.now ?? (() => new Date());
   await mkdir(dirname(options.journal), { recursive: true });
   const switched = await readJournal(options.journal);
-  const rows = [];
+  // Two passes over the rows in id order (never all in memory): one to count, one to copy.
+  // Rows switched meanwhile keep their place in id order, so paging stays stable.
+  const belongs = (row: { id: string; backend: string }) => row.backend === from.description.kind || switched.has(row.id);
+  let total = 0;
+  for await (const row of allRows(index)) if (belongs(row)) total++;
+  const progress: MigrationProgress = { done: 0, total, bytes: 0, skipped: 0, failed: [] };
   for await (const row of allRows(index)) {
-    if (row.backend === from.description.kind || switched.has(row.id)) rows.push(row);
-  }
-  const progress: MigrationProgress = { done: 0, total: rows.length, bytes: 0, skipped: 0, failed: [] };
-  for (const row of rows) {
+    if (!belongs(row)) continue;
     if (switched.has(row.id)) {
       progress.done++;
       progress.skipped++;
