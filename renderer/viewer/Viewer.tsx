@@ -262,7 +262,7 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
       }
       refreshMeasurements();
     };
-    const events = [ToolEnums.Events.ANNOTATION_COMPLETED, ToolEnums.Events.ANNOTATION_MODIFIED, ToolEnums.Events.ANNOTATION_REMOVED];
+    const events = [ToolEnums.Events.ANNOTATION_ADDED, ToolEnums.Events.ANNOTATION_COMPLETED, ToolEnums.Events.ANNOTATION_MODIFIED, ToolEnums.Events.ANNOTATION_REMOVED];
 
     void (async () => {
       await setupCornerstone();
@@ -378,8 +378,16 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
     vp.setProperties({ voiRange: absoluteRange(defaultVoi.current, presetRange(key)) });
     vp.render();
   };
-  const undo = () => coreUtilities.HistoryMemo.DefaultHistoryMemo.undo();
-  const redo = () => coreUtilities.HistoryMemo.DefaultHistoryMemo.redo();
+  const undo = () => {
+    coreUtilities.HistoryMemo.DefaultHistoryMemo.undo();
+    viewport()?.render();
+    refreshMeasurements();
+  };
+  const redo = () => {
+    coreUtilities.HistoryMemo.DefaultHistoryMemo.redo();
+    viewport()?.render();
+    refreshMeasurements();
+  };
 
   const run = (action: (typeof shortcuts)[number]['run']) => {
     switch (action) {

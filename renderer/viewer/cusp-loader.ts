@@ -1,5 +1,8 @@
 import { imageLoader, metaData, type Types } from '@cornerstonejs/core';
 import { variantSpacing, type Calibration } from './calibration.js';
+import { cuspScheme, imageIdFor, imageUrl, parseImageId, pixelsFromRgba, type DecodedPixels, type DisplayVariant } from './image-ids.js';
+
+export { imageIdFor, parseImageId, type DisplayVariant };
 
 /**
  * The Cusp image loader: Cornerstone image ids for one Cusp image and variant, pixels fetched by
@@ -10,9 +13,6 @@ import { variantSpacing, type Calibration } from './calibration.js';
  * What Cornerstone needs to know and the pixels do not say (full size, calibration, modality)
  * comes from the image record the renderer got from the contract, registered here first.
  */
-
-export type DisplayVariant = 'thumb200' | 'preview' | 'view' | 'master';
-export const lossyVariants: readonly DisplayVariant[] = ['thumb200', 'preview', 'view'];
 
 export interface RegisteredImage {
   id: string;
@@ -27,33 +27,11 @@ export interface RegisteredImage {
   thumb200: string | null;
 }
 
-export const cuspScheme = 'cusp';
-/** Where image bytes live, relative to the page's origin. */
-export const imageBasePath = '/img/';
-
 const images = new Map<string, RegisteredImage>();
 /** Size of each decoded variant, known once decoded (a preview's size depends on the preset). */
 const variantSizes = new Map<string, { rows: number; columns: number }>();
 /** One calibration object per image id until it changes: Cornerstone compares it by identity. */
 const calibrationModules = new Map<string, Record<string, unknown>>();
-
-export function imageUrl(id: string, variant: DisplayVariant): string {
-  return `${imageBasePath}${encodeURIComponent(id)}/${variant}`;
-}
-
-export function imageIdFor(id: string, variant: DisplayVariant): string {
-  if (variant === 'master') return `wadouri:${imageUrl(id, 'master')}`;
-  return `${cuspScheme}:${id}:${variant}`;
-}
-
-/** The Cusp image and variant behind a Cornerstone image id of ours, or null. */
-export function parseImageId(imageId: string): { id: string; variant: DisplayVariant } | null {
-  const cusp = /^cusp:([0-9a-f-]{36}):(thumb200|preview|view)$/i.exec(imageId);
-  if (cusp) return { id: cusp[1]!, variant: cusp[2] as DisplayVariant };
-  const master = new RegExp(`^wadouri:${imageBasePath}([0-9a-f-]{36})/master$`, 'i').exec(imageId);
-  if (master) return { id: decodeURIComponent(master[1]!), variant: 'master' };
-  return null;
-}
 
 /** Tell the loader about an image before showing it; again whenever its calibration changes. */
 export function registerImage(image: RegisteredImage): void {
@@ -63,35 +41,6 @@ export function registerImage(image: RegisteredImage): void {
 
 export function registeredImage(id: string): RegisteredImage | undefined {
   return images.get(id);
-}
-
-/** Decoded pixels of a derivative: one grey channel when R = G = B everywhere, else RGB. */
-export interface DecodedPixels {
-  rows: number;
-  columns: number;
-  color: boolean;
-  pixels: Uint8Array;
-}
-
-export function pixelsFromRgba(rgba: Uint8ClampedArray, columns: number, rows: number): DecodedPixels {
-  const count = columns * rows;
-  let grey = true;
-  for (let i = 0; i < count * 4; i += 4) {
-    if (rgba[i] !== rgba[i + 1] || rgba[i] !== rgba[i + 2]) {
-      grey = false;
-      break;
-    }
-  }
-  const pixels = new Uint8Array(grey ? count : count * 3);
-  for (let p = 0, i = 0; p < count; p++, i += 4) {
-    if (grey) pixels[p] = rgba[i]!;
-    else {
-      pixels[p * 3] = rgba[i]!;
-      pixels[p * 3 + 1] = rgba[i + 1]!;
-      pixels[p * 3 + 2] = rgba[i + 2]!;
-    }
-  }
-  return { rows, columns, color: !grey, pixels };
 }
 
 async function decode(source: ImageBitmapSource): Promise<DecodedPixels> {

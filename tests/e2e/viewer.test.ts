@@ -201,6 +201,27 @@ async function imageEdges(rows: number, columns: number) {
   );
 }
 
+/** The bounding box of the displayed image, whatever its rotation. */
+async function rotatedEdges(rows: number, columns: number) {
+  return page.evaluate(
+    ([r, c]) => {
+      const corners = [
+        [0, 0],
+        [c - 1, 0],
+        [0, r - 1],
+        [c - 1, r - 1],
+      ].map(([x, y]) => window.cuspViewerHarness.pixelToPage(x!, y!));
+      const [ax, ay] = window.cuspViewerHarness.pixelToPage(0, 0);
+      const [bx, by] = window.cuspViewerHarness.pixelToPage(1, 0);
+      const half = Math.hypot(bx - ax, by - ay) / 2;
+      const xs = corners.map((p) => p[0]);
+      const ys = corners.map((p) => p[1]);
+      return { left: Math.min(...xs) - half, right: Math.max(...xs) + half, top: Math.min(...ys) - half, bottom: Math.max(...ys) + half, scale: half * 2 };
+    },
+    [rows, columns] as const,
+  );
+}
+
 interface Comparison {
   correlation: number;
   meanAbsDiff: number;
@@ -212,14 +233,14 @@ interface Comparison {
  * The viewport as a person sees it, against the source resampled to where the viewer says the
  * image is, through `lut` (the window): correlation and mean absolute difference over the visible part.
  */
-async function compareWithSource(source: Grey, lut: (v: number) => number = (v) => v, options: { flop?: boolean } = {}): Promise<Comparison> {
+async function compareWithSource(source: Grey, lut: (v: number) => number = (v) => v, options: { flop?: boolean; rotate?: 90 } = {}): Promise<Comparison> {
   const box = (await page.locator('.viewer-viewport').boundingBox())!;
   const shot = await greyOf(await page.locator('.viewer-viewport').screenshot());
-  const edges = await imageEdges(source.height, source.width);
+  const edges = options.rotate ? await rotatedEdges(source.height, source.width) : await imageEdges(source.height, source.width);
   const flipped = edges.left > edges.right;
   const width = Math.round(Math.abs(edges.right - edges.left));
   const height = Math.round(Math.abs(edges.bottom - edges.top));
-  let expected = sharpOf(source).resize(width, height, { fit: 'fill' });
+  let expected = options.rotate ? sharp(await sharpOf(source).rotate(options.rotate).png().toBuffer()).resize(width, height, { fit: 'fill' }) : sharpOf(source).resize(width, height, { fit: 'fill' });
   if (flipped !== !!options.flop) expected = expected.flop();
   const predicted = await greyOf(await expected.png().toBuffer());
   const ox = Math.min(edges.left, edges.right) - box.x;
@@ -368,6 +389,16 @@ describe('the viewer in Chromium', () => {
     const inverted = await compareWithSource(sources.ceph!, (v) => 255 - lut(v));
     expect(inverted.correlation).toBeGreaterThan(0.97);
     expect(inverted.meanAbsDiff).toBeLessThan(8);
+    await page.keyboard.press('n');
+    await page.keyboard.press('r'); // 90° clockwise: the top-left pixel goes to the top right
+    await settle();
+    const [x00, y00] = await page.evaluate(() => window.cuspViewerHarness.pixelToPage(0, 0));
+    const [xEnd, yEnd] = await page.evaluate(([r, c]) => window.cuspViewerHarness.pixelToPage(c - 1, r - 1), [sources.ceph!.height, sources.ceph!.width] as const);
+    expect(x00).toBeGreaterThan(xEnd);
+    expect(y00).toBeLessThan(yEnd);
+    const rotated = await compareWithSource(sources.ceph!, lut, { rotate: 90 });
+    expect(rotated.correlation).toBeGreaterThan(0.97);
+    await page.screenshot({ path: screenshotPath('viewer-ceph-rotated') });
     await page.keyboard.press('0');
   });
 
@@ -423,10 +454,14 @@ describe('DICOM masters and calibrated lengths', () => {
     await page.screenshot({ path: screenshotPath('viewer-ceph-master-fr') });
   });
 
-  it('keeps zoom and pan when the pano master replaces the view, and reads ≈ 40.0 mm at the detector', async () => {
+  it('keeps zoom, pan and window when the pano master replaces the view, and reads ≈ 40.0 mm at the detector', async () => {
     await open('pano');
     const pano = truth['PX_pano_12bit.dcm']!;
+    await page.locator('.cusp-viewer').focus();
+    await page.keyboard.press('2'); // PX preset 2: bone, 30 %–95 % of the image's own window
     await focus(pano.fiducials_px[0][0], (pano.fiducials_px[0][1] + pano.fiducials_px[1][1]) / 2, 2.5);
+    const bone = (v: number) => ((v - 0.3 * 255) / (0.65 * 255)) * 255;
+    expect((await compareWithSource(sources.pano!, bone)).correlation).toBeGreaterThan(0.97);
     const before = await imageEdges(1400, 2800);
     await page.locator('.viewer-diagnostic').click();
     await expect.poll(() => page.locator('.cusp-viewer').getAttribute('data-variant'), { timeout: 30_000 }).toBe('master');
@@ -436,7 +471,11 @@ describe('DICOM masters and calibrated lengths', () => {
     expect(Math.abs(after.top - before.top)).toBeLessThan(1);
     expect(after.scale).toBeCloseTo(before.scale, 3);
 
-    const comparison = await compareWithSource(sources.pano!);
+    // The same preset on the 12-bit master: 30 %–95 % of its declared window (center 1800, width 3200).
+    const masterVoi = await voi();
+    expect(masterVoi.lower).toBeCloseTo(200 + 0.3 * 3200, -1);
+    expect(masterVoi.upper).toBeCloseTo(200 + 0.95 * 3200, -1);
+    const comparison = await compareWithSource(sources.pano!, bone);
     expect(comparison.correlation).toBeGreaterThan(0.98);
     expect(comparison.meanAbsDiff).toBeLessThan(6);
     expect(await page.locator('.viewer-calibration').getAttribute('data-calibration')).toBe('detector');
@@ -450,6 +489,26 @@ describe('DICOM masters and calibrated lengths', () => {
     const marks = await page.evaluate(() => window.cuspViewerHarness.performanceMarks());
     expect(marks).toContain('cusp:viewer:master-shown');
     await page.screenshot({ path: screenshotPath('viewer-pano-master') });
+
+    // Undo takes the line away, redo brings it back.
+    await page.keyboard.press('Control+z');
+    await expect.poll(measurementTexts).toEqual([]);
+    await page.keyboard.press('Control+y');
+    await expect.poll(measurementTexts).toEqual(['≈ 40.0\u00a0mm']);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lists its keyboard shortcuts in a help panel, in French too', async () => {
+    await open('bitewing', 'fr');
+    await page.locator('.cusp-viewer').focus();
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Raccourcis clavier' });
+    await expect.poll(() => help.isVisible()).toBe(true);
+    const text = await help.textContent();
+    for (const entry of ['LLongueur', 'WFenêtrage', 'RPivoter de 90°', 'HMiroir horizontal', 'DQualité diagnostique', 'Ctrl+Z / Ctrl+YAnnuler / Rétablir']) expect(text).toContain(entry);
+    await page.screenshot({ path: screenshotPath('viewer-help-fr') });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => help.count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });
