@@ -1,4 +1,4 @@
-import { createAuth, type Auth } from '../auth/service.js';
+import { createAuth, endSessionsOnUserChange, type Auth } from '../auth/service.js';
 import type { SessionUser } from './context.js';
 import { createDispatcher, type Dispatch } from './dispatcher.js';
 import { createHandlers } from './handlers/index.js';
@@ -20,7 +20,7 @@ export interface App {
 export async function openApp(options: OpenServicesOptions): Promise<App> {
   const services = await openServices(options);
   const auth = createAuth(services);
-  const dispatch = createDispatcher(createHandlers(services, auth), {
+  const dispatch = createDispatcher(endSessionsOnUserChange(createHandlers(services, auth), auth), {
     log: services.log,
     onForbidden: (method, ctx) => auth.auditRefusal(method, ctx),
   });

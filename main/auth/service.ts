@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuthStatus, MethodName, PracticeSetup } from '../../contract/index.js';
 import type { CallContext } from '../app/context.js';
+import type { Handlers } from '../app/dispatcher.js';
 import { AppError } from '../app/errors.js';
 import type { Services } from '../app/services.js';
 import { isPostgres } from '../db/dialect.js';
@@ -186,4 +187,25 @@ async function insertUser(
     updated_at: user.now,
     version: 1,
   });
+}
+
+/**
+ * Wraps the user-management handlers so a change an administrator makes takes effect at once:
+ * a user deactivated, given another role or a new password is signed out everywhere (their
+ * next call is UNAUTHENTICATED and they sign in again with what is now true).
+ */
+export function endSessionsOnUserChange(handlers: Handlers, auth: Pick<Auth, 'sessions'>): Handlers {
+  return {
+    ...handlers,
+    'users.update': async (input, ctx) => {
+      const user = await handlers['users.update'](input, ctx);
+      if (input.active === false || input.role !== undefined) auth.sessions.signOutUser(input.id);
+      return user;
+    },
+    'users.setPassword': async (input, ctx) => {
+      const result = await handlers['users.setPassword'](input, ctx);
+      if (input.id !== ctx.user?.id) auth.sessions.signOutUser(input.id);
+      return result;
+    },
+  };
 }

@@ -132,6 +132,23 @@ describe('sign-in', () => {
   });
 });
 
+describe('user changes by an administrator', () => {
+  it('sign the user out everywhere when deactivated or given a new password', async () => {
+    const admin = session('desk');
+    const created = await admin.call('users.create', { username: 'temp', displayName: 'Temp', role: 'assistant', password: 'temp-password-1' });
+    const [tabA, tabB] = [session('temp-a'), session('temp-b')];
+    await tabA.call('auth.signIn', { username: 'temp', password: 'temp-password-1' });
+    await tabB.call('auth.signIn', { username: 'temp', password: 'temp-password-1' });
+    await admin.call('users.setPassword', { id: created.id, password: 'temp-password-2' });
+    for (const tab of [tabA, tabB]) expect(await tab.call('auth.status', {})).toMatchObject({ session: { state: 'signedOut' } });
+    await tabA.call('auth.signIn', { username: 'temp', password: 'temp-password-2' });
+    await admin.call('users.update', { id: created.id, version: created.version, active: false });
+    expect(await tabA.tryCall('patients.search', { query: '' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await tabA.tryCall('auth.signIn', { username: 'temp', password: 'temp-password-2' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect((await admin.call('audit.query', { action: 'auth.signIn.failed', limit: 1 })).entries[0]!.detail).toEqual({ reason: 'inactive-user' });
+  });
+});
+
 describe('the HTTP transport', () => {
   let server: HttpServer;
   beforeAll(async () => {
