@@ -18,11 +18,18 @@ export function publishIngestEvents(db: Database, bus: EventBus, options: { inte
   let watermark = new Date().toISOString();
   let seenAtWatermark = new Set<string>();
   let running = false;
+  let started = false;
 
   const tick = async () => {
     if (running) return;
     running = true;
     try {
+      if (!started) {
+        // Jobs that finished in the very millisecond the watermark was taken are history too.
+        const atStart = (await db.knex('ingest_jobs').where({ finished_at: watermark }).pluck('id')) as string[];
+        seenAtWatermark = new Set(atStart);
+        started = true;
+      }
       const counts = await queue.counts();
       const key = JSON.stringify(counts);
       if (key !== lastCounts) {

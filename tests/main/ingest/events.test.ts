@@ -11,6 +11,12 @@ import { publishIngestEvents } from '../../../main/ingest/events.js';
 import { JobQueue } from '../../../main/ingest/queue.js';
 import { databases, freshDatabase, type TestDatabase } from '../../support/databases.js';
 
+/** Polls a condition (the publisher runs on a timer); the assertions that follow say what must hold. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+}
+
 describe.each(databases)('ingest events on %s', (client) => {
   let t: TestDatabase;
   let stop: (() => void) | undefined;
@@ -36,16 +42,17 @@ describe.each(databases)('ingest events on %s', (client) => {
     const seen: Array<{ name: EventName; payload: unknown }> = [];
     bus.subscribe((name, payload) => seen.push({ name, payload }));
     stop = publishIngestEvents(t.db, bus, { intervalMs: 50 });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => seen.some((e) => e.name === 'ingest.queue'));
+    await new Promise((r) => setTimeout(r, 200));
     expect(seen.filter((e) => e.name === 'image.new')).toEqual([]);
     expect(seen.filter((e) => e.name === 'ingest.queue').at(-1)?.payload).toMatchObject({ counts: { done: 1, queued: 0 } });
 
     const first = await finish('indexed', patientId);
     await finish('inbox', null);
     const second = await finish('indexed', patientId);
-    const deadline = Date.now() + 10_000;
-    while (seen.filter((e) => e.name === 'image.new').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => seen.filter((e) => e.name === 'image.new').length >= 2);
+    await waitFor(() => (seen.filter((e) => e.name === 'ingest.queue').at(-1)?.payload as { counts: { done: number } }).counts.done === 4);
+    await new Promise((r) => setTimeout(r, 200));
     expect(seen.filter((e) => e.name === 'image.new').map((e) => e.payload)).toEqual([
       { imageId: first, patientId, appointmentId: null },
       { imageId: second, patientId, appointmentId: null },
