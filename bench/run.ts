@@ -25,3 +25,5 @@ for (const name of requested.length ? requested : Object.keys(suites)) {
   await suite.run();
   console.log(`(${name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
+
+export {};
