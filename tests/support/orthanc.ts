@@ -2,11 +2,11 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import dicomParser from 'dicom-parser';
 import { scratchDir } from './paths.js';
+import { freeLoopbackPort } from './ports.js';
 
 /**
  * A real Orthanc (Debian's package) per test file: generated config in a scratch folder,
@@ -48,28 +48,17 @@ export interface StorescuOptions {
 const gdcmPlugin = '/usr/share/orthanc/plugins/libOrthancGdcm.so';
 const execFileAsync = promisify(execFile);
 
-/** A free TCP port on loopback (the OS picks; there is a small window before Orthanc binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on loopback (kept under this name for the files that import it from here). */
+export { freeLoopbackPort as freePort } from './ports.js';
 
 export async function startOrthanc(options: { aet?: string } = {}): Promise<OrthancServer> {
   const dir = scratchDir('orthanc');
   const aet = options.aet ?? 'CUSPORTHANC';
   const username = 'cusp';
   const password = randomBytes(12).toString('hex');
-  const httpPort = await freePort();
-  let dicomPort = await freePort();
-  while (dicomPort === httpPort) dicomPort = await freePort();
+  const httpPort = await freeLoopbackPort();
+  let dicomPort = await freeLoopbackPort();
+  while (dicomPort === httpPort) dicomPort = await freeLoopbackPort();
   const configPath = join(dir, 'orthanc.json');
   const writeConfig = async () => {
     await mkdir(join(dir, 'storage'), { recursive: true });
