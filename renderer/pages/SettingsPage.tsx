@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { useCall } from '../api/CuspProvider.js';
 import { useCan } from '../features/auth/AuthProvider.js';
-import { PracticeSettings } from '../features/settings/PracticeSettings.js';
+import { MyPasswordCard, PracticeSettings } from '../features/settings/PracticeSettings.js';
 import { ErrorMessage } from '../shell/ErrorMessage.js';
 import { PageHeading } from './PlaceholderPage.js';
 
@@ -13,6 +13,7 @@ export function SettingsPage() {
     <>
       <PageHeading title={t('settings.title')} lead={t('settings.lead')} />
       {can('admin') && <PracticeSettings />}
+      <MyPasswordCard />
       <AboutWorkstation />
     </>
   );

@@ -302,6 +302,22 @@ describe('a new practice, from first run to the front desk', () => {
     await consult.close();
   });
 
+  it('lets the front desk change her own password, checking the current one', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const card = page.locator('section', { has: page.getByRole('heading', { name: 'My password' }) });
+    const fill = async (current: string, next: string) => {
+      await card.getByLabel('Current password').fill(current);
+      await card.getByLabel('New password').fill(next);
+      await card.getByLabel('Password again').fill(next);
+      await card.getByRole('button', { name: 'Change my password' }).click();
+    };
+    await fill('not-my-password', 'accueil-pass-2027');
+    await expect.poll(() => card.locator('.form-error').textContent()).toBe('The current password is wrong.');
+    await fill(frontPassword, 'accueil-pass-2027');
+    await expect.poll(() => card.getByRole('status').textContent()).toBe('Your password has been changed.');
+    expect(await callFromPage(page, 'auth.changePassword', { current: 'accueil-pass-2027', next: frontPassword })).toMatchObject({ ok: true });
+  });
+
   it('shows the chart and schedule in French too', async () => {
     await page.getByLabel('Language').selectOption('fr');
     await page.getByRole('link', { name: 'Patients' }).click();

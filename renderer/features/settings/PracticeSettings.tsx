@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { roles, type Provider, type Role } from '../../../contract/index.js';
 import { useCall, useCusp } from '../../api/CuspProvider.js';
-import { ErrorMessage } from '../../shell/ErrorMessage.js';
+import { ErrorMessage, toCallError } from '../../shell/ErrorMessage.js';
 import { AccountFields } from '../auth/AccountFields.js';
 import { checkNewAccount, type AccountProblems } from '../auth/validation.js';
 import { Field } from '../common/Field.js';
@@ -206,6 +206,67 @@ function ProvidersCard() {
         </div>
         {failure !== null && <ErrorMessage error={failure} />}
         <button type="submit">{t('settings.providers.add')}</button>
+      </form>
+    </section>
+  );
+}
+
+/** Everyone: change one's own password (the current one is asked again). */
+export function MyPasswordCard() {
+  const { t } = useTranslation();
+  const client = useCusp();
+  const [form, setForm] = useState({ current: '', next: '', confirm: '' });
+  const [problems, setProblems] = useState<{ current?: 'required'; next?: 'required' | 'passwordShort'; confirm?: 'confirm' }>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  const set = (key: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const found = {
+      ...(form.current ? {} : { current: 'required' as const }),
+      ...(!form.next ? { next: 'required' as const } : form.next.length < 10 ? { next: 'passwordShort' as const } : {}),
+      ...(form.next !== form.confirm ? { confirm: 'confirm' as const } : {}),
+    };
+    setProblems(found);
+    setDone(false);
+    if (Object.keys(found).length) return;
+    const result = await client.tryCall('auth.changePassword', { current: form.current, next: form.next });
+    setForm({ current: '', next: '', confirm: '' });
+    if (!result.ok) return setFailure(result.error);
+    setFailure(null);
+    setDone(true);
+  }
+
+  return (
+    <section className="card" aria-labelledby="my-password-title">
+      <h2 id="my-password-title">{t('settings.myPassword.title')}</h2>
+      <form onSubmit={submit} noValidate>
+        <div className="form-grid">
+          <Field label={t('settings.myPassword.current')} error={problems.current && t('validation.required')}>
+            {(props) => <input {...props} type="password" value={form.current} onChange={set('current')} autoComplete="current-password" />}
+          </Field>
+          <Field label={t('settings.myPassword.next')} hint={t('users.passwordHint')} error={problems.next && t(`validation.${problems.next}`)}>
+            {(props) => <input {...props} type="password" value={form.next} onChange={set('next')} autoComplete="new-password" />}
+          </Field>
+          <Field label={t('users.confirm')} error={problems.confirm && t('validation.confirm')}>
+            {(props) => <input {...props} type="password" value={form.confirm} onChange={set('confirm')} autoComplete="new-password" />}
+          </Field>
+        </div>
+        {failure !== null &&
+          (toCallError(failure).code === 'UNAUTHENTICATED' ? (
+            <p className="form-error" role="alert">
+              {t('settings.myPassword.wrong')}
+            </p>
+          ) : (
+            <ErrorMessage error={failure} />
+          ))}
+        {done && (
+          <p className="success" role="status">
+            {t('settings.myPassword.done')}
+          </p>
+        )}
+        <button type="submit">{t('settings.myPassword.submit')}</button>
       </form>
     </section>
   );
