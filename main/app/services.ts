@@ -6,6 +6,8 @@ import { migrateToLatest } from '../db/migrate.js';
 import { publishIngestEvents } from '../ingest/events.js';
 import { JobQueue } from '../ingest/queue.js';
 import { OrthancClient } from '../orthanc/client.js';
+import { FileSecretStore, type SecretStore } from '../storage/secrets.js';
+import { openStorage, type StorageService } from '../storage/service.js';
 import { unavailable } from './errors.js';
 import { EventBus } from './events.js';
 import { checkHealth, publishHealth, type HealthProbes } from './health.js';
@@ -26,6 +28,8 @@ export interface Services {
   readonly probes: HealthProbes;
   /** The practice database; throws UNAVAILABLE when it could not be opened at start. */
   database(): Database;
+  /** The image store (cache → outbox → backend); throws UNAVAILABLE when it could not be set up. */
+  storage(): StorageService;
   health(): ReturnType<typeof checkHealth>;
   close(): Promise<void>;
 }
@@ -35,6 +39,8 @@ export interface OpenServicesOptions {
   log?: Logger;
   /** Push health events periodically (off for one-shot commands). */
   publishHealth?: boolean;
+  /** Where secrets live: Electron passes its safeStorage store; default `<data>/secrets.json` (0600). */
+  secrets?: SecretStore;
 }
 
 export async function openServices(options: OpenServicesOptions): Promise<Services> {
@@ -48,6 +54,9 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
   const database = await openPracticeDatabase(config, dataDir, log);
   if (database.db) closers.push(() => database.db!.close());
 
+  const storage = await openImageStore(config, dataDir, options.secrets ?? FileSecretStore.inDataDir(dataDir), log);
+  if (storage.service) closers.push(() => storage.service!.close());
+
   const probes: HealthProbes = {
     database: async () => {
       if (!database.db) return { state: 'unavailable', message: database.failure };
@@ -58,7 +67,7 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
         return { state: 'unavailable', message: 'The practice database does not answer' };
       }
     },
-    store: async () => ({ state: 'unconfigured', message: 'No image store is set up yet' }),
+    store: async () => (storage.service ? storage.service.health() : { state: 'unavailable', message: storage.failure }),
     orthanc: async () => {
       if (!config.orthanc) return { state: 'unconfigured' };
       const client = new OrthancClient({
@@ -76,16 +85,18 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
       }
     },
     ingest: async () => {
-      if (!database.db) return { queued: 0, failed: 0, quarantined: 0, outbox: 0 };
+      const outbox = storage.service ? await storage.service.pendingUploads() : 0;
+      if (!database.db) return { queued: 0, failed: 0, quarantined: 0, outbox };
       const counts = await new JobQueue(database.db).counts();
       const queued = counts.queued + counts.fetched + counts.derived + counts.stored + counts.indexed;
-      return { queued, failed: counts.failed, quarantined: counts.quarantined, outbox: 0 };
+      return { queued, failed: counts.failed, quarantined: counts.quarantined, outbox };
     },
   };
 
   if (options.publishHealth) {
     closers.push(publishHealth(probes, events));
     if (database.db) closers.push(publishIngestEvents(database.db, events, { log }));
+    if (storage.service) closers.push(storage.service.startDraining());
   }
 
   return {
@@ -98,6 +109,10 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
     database() {
       if (!database.db) throw unavailable(database.failure);
       return database.db;
+    },
+    storage() {
+      if (!storage.service) throw unavailable(storage.failure);
+      return storage.service;
     },
     health: () => checkHealth(probes),
     async close() {
@@ -126,5 +141,19 @@ async function openPracticeDatabase(config: Config, dataDir: string, log: Logger
     await db?.close().catch(() => undefined);
     log.error({ client: settings.client, code: (error as { code?: unknown }).code, err: String(error) }, 'practice database unavailable');
     return { db: null, failure: 'The practice database cannot be opened; see the log' };
+  }
+}
+
+/**
+ * Opens the image store named by `store.url`. Like the database, a store that cannot be set up
+ * (a bad URL, missing credentials) does not stop the app: health says why and image calls get
+ * UNAVAILABLE. An unreachable cloud store is not a failure here: writes wait in the outbox.
+ */
+async function openImageStore(config: Config, dataDir: string, secrets: SecretStore, log: Logger): Promise<{ service: StorageService | null; failure: string }> {
+  try {
+    return { service: await openStorage({ dataDir, url: config.store.url, secrets }), failure: '' };
+  } catch (error) {
+    log.error({ err: String(error) }, 'image store cannot be set up');
+    return { service: null, failure: `The image store cannot be set up: ${error instanceof Error ? error.message : String(error)}` };
   }
 }

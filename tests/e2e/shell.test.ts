@@ -67,10 +67,17 @@ describe('the shell in Chromium', () => {
 
   it('shows the server health in the status bar, live over server-sent events', async () => {
     const bar = page.getByRole('contentinfo', { name: 'État du système' });
-    // A fresh data folder: no database or store set up yet, no Orthanc configured, an empty queue.
-    await expect.poll(() => bar.locator('[data-component="database"]').getAttribute('data-state')).toBe('unconfigured');
-    expect(await bar.locator('[data-component="database"] .status-value').textContent()).toBe('Non configuré');
-    expect(await bar.locator('[data-component="orthanc"]').getAttribute('data-state')).toBe('unconfigured');
+    // A fresh data folder runs on the embedded SQLite database at once; no Orthanc is configured.
+    // Every component shows the state the server itself reports.
+    const { body } = await rpc('app.health', {});
+    const health = body.value as Record<'database' | 'store' | 'orthanc', { state: string }>;
+    expect(health.database.state).toBe('ok');
+    const words: Record<string, string> = { ok: 'Opérationnel', unconfigured: 'Non configuré', unavailable: 'Indisponible' };
+    for (const part of ['database', 'store', 'orthanc'] as const) {
+      await expect.poll(() => bar.locator(`[data-component="${part}"]`).getAttribute('data-state')).toBe(health[part].state);
+      expect(await bar.locator(`[data-component="${part}"] .status-value`).textContent()).toBe(words[health[part].state]);
+    }
+    expect(health.orthanc.state).toBe('unconfigured');
     expect(await bar.locator('[data-component="ingest"] .status-value').textContent()).toBe(
       '0 en attente · 0 en échec · 0 en quarantaine · 0 à envoyer',
     );
@@ -109,7 +116,7 @@ describe('the shell in Chromium', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('Patients');
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     const bar = page.getByRole('contentinfo', { name: 'System status' });
-    await expect.poll(() => bar.locator('[data-component="database"] .status-value').textContent()).toBe('Not set up');
+    await expect.poll(() => bar.locator('[data-component="database"] .status-value').textContent()).toBe('Working');
     await page.screenshot({ path: screenshotPath('shell-en'), fullPage: true });
   });
 
@@ -147,7 +154,7 @@ describe('the shell in Chromium', () => {
     try {
       await tab.goto(`${serve.origin}/#/inbox`);
       const store = tab.locator('.status-bar [data-component="store"]');
-      await expect.poll(() => store.getAttribute('data-state')).toBe('unconfigured');
+      await expect.poll(() => store.getAttribute('data-state')).toBe('ok');
       initialShown();
       await expect.poll(() => store.getAttribute('data-state')).toBe('unavailable');
       expect(await store.locator('.status-value').textContent()).toBe('Unavailable');
