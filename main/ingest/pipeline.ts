@@ -259,11 +259,20 @@ export class IngestPipeline {
     if (known.sha256 !== sha) {
       throw new Quarantine(`SOP Instance UID already accepted for image ${known.image_id} with different content (sha256 ${known.sha256.slice(0, 12)}… ≠ ${sha.slice(0, 12)}…)`);
     }
+    // Objects an earlier attempt of this job may have written under its own image uuid are orphans now.
+    if (job.imageId && job.imageId !== known.image_id) await this.dropObjects(job.imageId);
     const purge = this.purges(job);
     await this.options.queue.advance(job.id, owner, purge ? 'indexed' : 'done', { outcome: 'duplicate', image_id: known.image_id });
     if (purge) await this.purgeAndFinish(job, owner, signal);
     this.log.info({ jobId: job.id, imageId: known.image_id }, 'duplicate of an image already ingested');
     this.options.onImage?.({ jobId: job.id, outcome: 'duplicate', imageId: known.image_id, patientId: null, appointmentId: null });
+  }
+
+  /** Best-effort removal of every variant stored under an image uuid that will not be indexed. */
+  private async dropObjects(imageId: string): Promise<void> {
+    for (const variant of ['thumb50', 'thumb200', 'preview', 'view', 'master']) {
+      await this.options.store.delete(`${this.options.practiceId}/${imageId}/${variant}`).catch(() => undefined);
+    }
   }
 
   /** Writes every object, then reads each back and checks its sha256 before the job may move on. */
@@ -324,8 +333,7 @@ export class IngestPipeline {
       return { outcome, match, appointmentId };
     });
     if ('known' in result && result.known) {
-      // Another job indexed this UID after our check: drop what we stored, then settle as a duplicate.
-      for (const object of data.objects) await this.options.store.delete(object.key).catch(() => undefined);
+      // Another job indexed this UID after our check: finishKnown drops what we stored.
       await this.finishKnown(job, owner, result.known, job.sha256 ?? '', signal);
       return;
     }
