@@ -27,6 +27,7 @@ import { dentalImages, dicomData, repoRoot, scratchDir } from '../support/paths.
 
 interface Truth {
   spacing_mm: number;
+  /** [row, column] of each fiducial's centre (checked below: they are where the bright markers are). */
   fiducials_px: [[number, number], [number, number]];
   fiducial_distance_mm: number;
   window: [number, number];
@@ -300,6 +301,17 @@ async function drawLine(from: readonly [number, number], to: readonly [number, n
   await settle();
 }
 
+/** truth.json's [row, column] as the viewer's (column, row). */
+const columnRow = ([row, column]: readonly [number, number]) => [column, row] as const;
+
+/** The grey level on screen at full-resolution pixel (column, row). */
+async function screenValueAt(column: number, row: number): Promise<number> {
+  const box = (await page.locator('.viewer-viewport').boundingBox())!;
+  const shot = await greyOf(await page.locator('.viewer-viewport').screenshot());
+  const [x, y] = await page.evaluate(([c, r]) => window.cuspViewerHarness.pixelToPage(c, r), [column, row] as const);
+  return shot.data[Math.round(y - box.y) * shot.width + Math.round(x - box.x)]!;
+}
+
 const measurementTexts = () => page.locator('.viewer-measurements output').allTextContents();
 
 describe('the viewer in Chromium', () => {
@@ -445,8 +457,15 @@ describe('DICOM masters and calibrated lengths', () => {
     expect(comparison.meanAbsDiff).toBeLessThan(6);
 
     const ceph = truth['DX_ceph_mono1_rescale.dcm']!;
-    await focus(ceph.fiducials_px[0][0], (ceph.fiducials_px[0][1] + ceph.fiducials_px[1][1]) / 2, 3);
-    await drawLine(ceph.fiducials_px[0], ceph.fiducials_px[1]);
+    const [from, to] = ceph.fiducials_px.map(columnRow) as [readonly [number, number], readonly [number, number]];
+    await focus((from[0] + to[0]) / 2, from[1], 3);
+    // The markers are white on screen (stored 0 → −100 after rescale → white in MONOCHROME1).
+    for (const [column, row] of [from, to]) {
+      expect(sources.cephDicom!.data[row * sources.cephDicom!.width + column]).toBe(255);
+      // A single pixel, drawn with linear interpolation: far brighter than the bone around it (~45).
+      expect(await screenValueAt(column, row)).toBeGreaterThan(120);
+    }
+    await drawLine(from, to);
     await expect.poll(measurementTexts).toEqual(['30,0\u00a0mm']);
     const [cornerstone] = await page.evaluate(() => window.cuspViewerHarness.cornerstoneLengths());
     expect(cornerstone!.unit).toBe('mm');
@@ -459,9 +478,10 @@ describe('DICOM masters and calibrated lengths', () => {
     const pano = truth['PX_pano_12bit.dcm']!;
     await page.locator('.cusp-viewer').focus();
     await page.keyboard.press('2'); // PX preset 2: bone, 30 %–95 % of the image's own window
-    await focus(pano.fiducials_px[0][0], (pano.fiducials_px[0][1] + pano.fiducials_px[1][1]) / 2, 2.5);
+    const [from, to] = pano.fiducials_px.map(columnRow) as [readonly [number, number], readonly [number, number]];
     const bone = (v: number) => ((v - 0.3 * 255) / (0.65 * 255)) * 255;
     expect((await compareWithSource(sources.pano!, bone)).correlation).toBeGreaterThan(0.97);
+    await focus((from[0] + to[0]) / 2, from[1], 2.5);
     const before = await imageEdges(1400, 2800);
     await page.locator('.viewer-diagnostic').click();
     await expect.poll(() => page.locator('.cusp-viewer').getAttribute('data-variant'), { timeout: 30_000 }).toBe('master');
@@ -475,13 +495,16 @@ describe('DICOM masters and calibrated lengths', () => {
     const masterVoi = await voi();
     expect(masterVoi.lower).toBeCloseTo(200 + 0.3 * 3200, -1);
     expect(masterVoi.upper).toBeCloseTo(200 + 0.95 * 3200, -1);
+    for (const [column, row] of [from, to]) expect(await screenValueAt(column, row)).toBeGreaterThan(200);
+    await focus(1400, 700, 0.35);
     const comparison = await compareWithSource(sources.pano!, bone);
     expect(comparison.correlation).toBeGreaterThan(0.98);
     expect(comparison.meanAbsDiff).toBeLessThan(6);
     expect(await page.locator('.viewer-calibration').getAttribute('data-calibration')).toBe('detector');
+    await focus((from[0] + to[0]) / 2, from[1], 2.5);
 
     await page.locator('[data-tool="length"]').click();
-    await drawLine(pano.fiducials_px[0], pano.fiducials_px[1]);
+    await drawLine(from, to);
     await expect.poll(measurementTexts).toEqual(['≈ 40.0\u00a0mm']);
     const [cornerstone] = await page.evaluate(() => window.cuspViewerHarness.cornerstoneLengths());
     expect(cornerstone!.unit).toBe('mm');

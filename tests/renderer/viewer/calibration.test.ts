@@ -25,6 +25,9 @@ interface Truth {
 }
 const truth = JSON.parse(readFileSync(dicomData('synthetic', 'truth.json'), 'utf8')) as Record<string, Truth>;
 
+/** truth.json gives [row, column]; measureLength takes [column, row]. */
+const fiducials = (t: Truth) => t.fiducials_px.map(([row, column]) => [column, row] as const) as [readonly [number, number], readonly [number, number]];
+
 const mm = (calibration: Calibration) => {
   if (calibration.unit !== 'mm') throw new Error(`expected mm, got ${calibration.unit}`);
   return calibration;
@@ -36,17 +39,17 @@ describe('calibrationFromDicom', () => {
     // The header of DX_ceph_mono1_rescale.dcm: PixelSpacing 0.11, ImagerPixelSpacing 0.121, ERMF 1.1.
     const calibration = calibrationFromDicom({ pixelSpacing: [0.11, 0.11], imagerPixelSpacing: [0.121, 0.121], magnification: 1.1 });
     expect(calibration).toEqual({ unit: 'mm', spacing: { row: 0.11, column: 0.11 }, source: 'pixel_spacing', plane: 'patient', estimated: false });
-    const length = measureLength(calibration, ceph.fiducials_px[0], ceph.fiducials_px[1]);
+    const length = measureLength(calibration, ...fiducials(ceph));
     expect(length.value).toBeCloseTo(ceph.fiducial_distance_mm, 1);
     // ImagerPixelSpacing alone (0.121) would have read 33.0 mm: 10 % too long.
-    expect(measureLength(calibrationFromDicom({ imagerPixelSpacing: [0.121, 0.121] }), ceph.fiducials_px[0], ceph.fiducials_px[1]).value).toBeCloseTo(33.0, 1);
+    expect(measureLength(calibrationFromDicom({ imagerPixelSpacing: [0.121, 0.121] }), ...fiducials(ceph)).value).toBeCloseTo(33.0, 1);
   });
 
   it('shows detector spacing alone as mm "at detector", estimated (the pano: 40.0 mm at 0.1 mm)', () => {
     const pano = truth['PX_pano_12bit.dcm']!;
     const calibration = mm(calibrationFromDicom({ imagerPixelSpacing: [0.1, 0.1] }));
     expect(calibration).toMatchObject({ source: 'detector', plane: 'detector', estimated: true, spacing: { row: 0.1, column: 0.1 } });
-    expect(measureLength(calibration, pano.fiducials_px[0], pano.fiducials_px[1])).toEqual({ value: expect.closeTo(40.0, 6), unit: 'mm', estimated: true });
+    expect(measureLength(calibration, ...fiducials(pano))).toEqual({ value: expect.closeTo(40.0, 6), unit: 'mm', estimated: true });
   });
 
   it('divides detector spacing by the magnification factor, labelled estimated at the patient', () => {
