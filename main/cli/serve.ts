@@ -4,8 +4,10 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openApp } from '../app/index.js';
 import { AppError } from '../app/errors.js';
+import { createImageAccess } from '../app/image-access.js';
 import { rendererDistDir } from '../app/paths.js';
 import { startHttpServer } from '../server/http.js';
+import { createImageRoute } from '../server/images.js';
 import { dataOption } from './common.js';
 
 export function serveCommand(program: Command): void {
@@ -27,6 +29,7 @@ export function serveCommand(program: Command): void {
         staticDir: rendererDistDir,
         port: options.port,
         resolveUser: app.resolveUser,
+        routes: { '/img/': createImageRoute(createImageAccess(app.services)) },
       });
       console.log(`Cusp is running at ${server.url}`);
       console.log('Open that address in a browser on this computer. Press Ctrl+C to stop.');

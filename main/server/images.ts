@@ -27,7 +27,8 @@ export interface ImageObject {
  * it rejects only on a real failure (store unreachable, unreadable file), which answers 500.
  */
 export interface ImageSource {
-  open(imageId: string, variant: ImageVariant): Promise<ImageObject | null>;
+  /** `call` is who asks (the app's source only serves images of the caller's practice). */
+  open(imageId: string, variant: ImageVariant, call: CallContext): Promise<ImageObject | null>;
 }
 
 export interface ViewContext {
@@ -72,7 +73,7 @@ export function createImageRoute(options: ImageRouteOptions): RouteHandler {
     if (!authorize(call)) return send(res, 403, 'Not allowed to view images');
     const variant = variantName as ImageVariant;
 
-    const object = await options.source.open(imageId.toLowerCase(), variant);
+    const object = await options.source.open(imageId.toLowerCase(), variant, call);
     if (!object) return notFound(res);
     try {
       if (req.method === 'GET') await options.onView?.(imageId.toLowerCase(), { variant, call });
