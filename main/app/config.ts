@@ -40,6 +40,8 @@ export const configSchema = z.object({
     .object({
       url: z.url(),
       username: z.string().optional(),
+      /** Run the follower and ingest workers in this process (the desktop app on the imaging PC). */
+      ingest: z.boolean().optional(),
     })
     .optional(),
 });

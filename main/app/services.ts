@@ -3,7 +3,10 @@ import type { Config } from './config.js';
 import { loadConfig, resolveInDataDir } from './config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { DerivePool } from '../imaging/pool.js';
+import { defaultPreset } from '../imaging/presets.js';
 import { publishIngestEvents } from '../ingest/events.js';
+import { IngestService, resolvePracticeId } from '../ingest/service.js';
 import { JobQueue } from '../ingest/queue.js';
 import { OrthancClient } from '../orthanc/client.js';
 import { FileSecretStore, type SecretStore } from '../storage/secrets.js';
@@ -97,6 +100,10 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
     closers.push(publishHealth(probes, events));
     if (database.db) closers.push(publishIngestEvents(database.db, events, { log }));
     if (storage.service) closers.push(storage.service.startDraining());
+    if (config.orthanc?.ingest && database.db && storage.service) {
+      const stop = await startIngest(config, database.db, storage.service, log);
+      if (stop) closers.push(stop);
+    }
   }
 
   return {
@@ -156,4 +163,38 @@ async function openImageStore(config: Config, dataDir: string, secrets: SecretSt
     log.error({ err: String(error) }, 'image store cannot be set up');
     return { service: null, failure: `The image store cannot be set up: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/**
+ * Ingest in this process (`orthanc.ingest: true`): the same follower, queue and workers as
+ * `cusp agent`, writing to the store backend and verifying there, one imaging thread so the
+ * window stays responsive. `image.new` reaches the windows through publishIngestEvents.
+ */
+async function startIngest(config: Config, db: Database, storage: StorageService, log: Logger): Promise<(() => Promise<void>) | null> {
+  let practiceId: string;
+  try {
+    practiceId = await resolvePracticeId(db);
+  } catch (error) {
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'ingest not started');
+    return null;
+  }
+  const pool = new DerivePool({ threads: 1 });
+  const service = new IngestService({
+    db,
+    store: storage.backend,
+    derive: (bytes, expect) => pool.derive(bytes, defaultPreset, expect),
+    practiceId,
+    orthanc: new OrthancClient({
+      url: config.orthanc!.url,
+      ...(config.orthanc!.username ? { username: config.orthanc!.username } : {}),
+      ...(process.env.CUSP_ORTHANC_PASSWORD ? { password: process.env.CUSP_ORTHANC_PASSWORD } : {}),
+      log,
+    }),
+    log: log.child({ component: 'ingest' }),
+  });
+  service.start();
+  return async () => {
+    await service.stop();
+    await pool.close();
+  };
 }
