@@ -220,6 +220,7 @@ describe.each(databases)('repositories on %s', (client) => {
         id: first.imageId, teeth: [36, 37], bitsStored: 12, pixelSpacing: { row: 0.02, column: 0.02, source: 'imager_pixel_spacing' },
         window: { center: 2048, width: 4096 }, lossy: false, thumb200: 'data:image/jpeg;base64,/9j/2Q==', variants: ['master'],
       });
+      expect(image!.studyId).toBe((await t.db.knex('studies').where({ study_instance_uid: uid('1') }).first('id')).id);
       const appointment = await schedule.createAppointment(t.db, practiceId, appointmentCreateSchema.parse({ patientId: p.id, providerId: seed.providerId, operatoryId: seed.chair2, startsAt: at('09:00', '2026-12-20'), endsAt: at('09:30', '2026-12-20') }));
       await imaging.linkImage(t.db, practiceId, first.imageId, { appointmentId: appointment.id }, true);
       await imaging.linkImage(t.db, practiceId, first.imageId, { appointmentId: appointment.id }, true);
