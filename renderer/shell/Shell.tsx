@@ -34,7 +34,8 @@ export function Shell() {
   const path = useRoutePath();
   const can = useCan();
   useActivity(true);
-  const route = routes.find((r) => path === r.path || path.startsWith(`${r.path}/`));
+  const bare = path.split('?')[0]!; // e.g. #/schedule?patient=<id> opens the schedule for that patient
+  const route = routes.find((r) => bare === r.path || bare.startsWith(`${r.path}/`));
   const Page = !route ? NotFoundPage : can(route.access) ? route.Page : ForbiddenPage;
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);

@@ -326,8 +326,13 @@ describe('a new practice, from first run to the front desk', () => {
     await expect.poll(() => page.getByRole('heading', { name: 'Rendez-vous' }).count()).toBe(1);
     expect(await page.locator('.appointment-list .badge').textContent()).toBe('Terminé');
     await shot(page, 'chart-frontdesk-fr');
-    await page.getByRole('link', { name: 'Agenda' }).click();
+    await page.getByRole('link', { name: 'Prendre rendez-vous' }).click();
+    await expect.poll(() => heading(page).textContent()).toBe('Agenda');
     await expect.poll(() => page.locator('.rbc-event').count()).toBe(1);
+    // Booking from the chart: the dialog already names the patient.
+    await slot(page, 0, 14).click({ force: true });
+    await expect.poll(() => page.getByRole('dialog').locator('.chosen strong').textContent()).toBe('Tremblay, Hélène');
+    await page.getByRole('dialog').getByRole('button', { name: 'Annuler' }).click();
     expect(await page.locator('.appointment-status').textContent()).toBe('Terminé');
     await shot(page, 'schedule-fr');
     expect(problems).toEqual([]);
