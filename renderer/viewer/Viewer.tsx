@@ -286,8 +286,8 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
         } else if (name === ArrowAnnotateTool.toolName) {
           group.addTool(name, {
             getTextCallback: (done: (text: string | null) => void) => setArrowPrompt({ initial: '', done }),
-            changeTextCallback: (data: { data?: { text?: string } }, _event: unknown, done: (text: string | null) => void) =>
-              setArrowPrompt({ initial: data.data?.text ?? '', done }),
+            changeTextCallback: (data: { data?: { label?: string } }, _event: unknown, done: (text: string | null) => void) =>
+              setArrowPrompt({ initial: data.data?.label ?? '', done }),
           });
         } else group.addTool(name);
       }

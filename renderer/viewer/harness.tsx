@@ -61,6 +61,22 @@ const harness = {
       Object.values((a.data as { cachedStats?: Record<string, { length: number; unit: string }> }).cachedStats ?? {}).map((s) => ({ length: s.length, unit: s.unit })),
     );
   },
+  /** Cornerstone's cached statistics of one tool's drawings on the shown image (area, areaUnit, …). */
+  cornerstoneStats(toolName: string): Array<Record<string, unknown>> {
+    const current = viewport().getCurrentImageId();
+    return annotation.state
+      .getAllAnnotations()
+      .filter((a) => a.metadata?.toolName === toolName && a.metadata.referencedImageId === current)
+      .flatMap((a) => Object.values((a.data as { cachedStats?: Record<string, Record<string, unknown>> }).cachedStats ?? {}));
+  },
+  /** The texts of arrow annotations on the shown image. */
+  arrowTexts(): string[] {
+    const current = viewport().getCurrentImageId();
+    return annotation.state
+      .getAllAnnotations()
+      .filter((a) => a.metadata?.toolName === 'ArrowAnnotate' && a.metadata.referencedImageId === current)
+      .map((a) => String((a.data as { label?: string }).label ?? ''));
+  },
   voiRange() {
     return viewport().getProperties().voiRange;
   },

@@ -471,6 +471,14 @@ describe('DICOM masters and calibrated lengths', () => {
     expect(cornerstone!.unit).toBe('mm');
     expect(Math.abs(cornerstone!.length - ceph.fiducial_distance_mm)).toBeLessThan(0.05);
     await page.screenshot({ path: screenshotPath('viewer-ceph-master-fr') });
+
+    // An elliptical region with semi-axes of 100 and 50 pixels: π · 100 · 50 · 0.11² mm².
+    await page.locator('[data-tool="ellipse"]').click();
+    await focus(550, 625, 1.5);
+    await drawLine([500, 600], [600, 650]);
+    await expect.poll(async () => (await page.evaluate(() => window.cuspViewerHarness.cornerstoneStats('EllipticalROI')))[0]?.areaUnit).toBe('mm²');
+    const [ellipse] = await page.evaluate(() => window.cuspViewerHarness.cornerstoneStats('EllipticalROI'));
+    expect(Math.abs((ellipse!.area as number) - Math.PI * 100 * 50 * 0.11 ** 2)).toBeLessThan(1);
   });
 
   it('keeps zoom, pan and window when the pano master replaces the view, and reads ≈ 40.0 mm at the detector', async () => {
@@ -532,6 +540,17 @@ describe('DICOM masters and calibrated lengths', () => {
     await page.screenshot({ path: screenshotPath('viewer-help-fr') });
     await page.keyboard.press('Escape');
     await expect.poll(() => help.count()).toBe(0);
+
+    // An arrow asks for its text in the viewer's own dialog (Electron has no window.prompt).
+    await page.keyboard.press('t');
+    await drawLine([600, 500], [700, 420]);
+    const dialog = page.getByRole('dialog', { name: 'Texte de la flèche' });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.locator('input').fill('Carie distale 36 ?');
+    await dialog.getByRole('button', { name: 'Enregistrer' }).click();
+    await expect.poll(() => page.evaluate(() => window.cuspViewerHarness.arrowTexts())).toEqual(['Carie distale 36 ?']);
+    await expect.poll(() => page.locator('.viewer-viewport svg text').allTextContents()).toContain('Carie distale 36 ?');
+    await page.screenshot({ path: screenshotPath('viewer-arrow-fr') });
     expect(pageErrors).toEqual([]);
   });
 });
