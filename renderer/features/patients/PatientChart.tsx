@@ -3,7 +3,7 @@ import type { Appointment, ImageRecord, PatientDetail } from '../../../contract/
 import { useCall } from '../../api/CuspProvider.js';
 import { ErrorMessage } from '../../shell/ErrorMessage.js';
 import { useCan } from '../auth/AuthProvider.js';
-import { ageOn, formatDate, formatDateTime, fullName, patientHref } from './format.js';
+import { ageOn, formatDate, formatDateTime, fullName, imageHref, patientHref } from './format.js';
 
 /**
  * The chart: who the patient is, what to watch for, their appointments, their images and —
@@ -126,12 +126,16 @@ function Appointments({ patientId }: { patientId: string }) {
 /** Thumbnails grouped by day, newest first (the viewer opens them in a later step). */
 function ImagingTimeline({ patientId }: { patientId: string }) {
   const { t, i18n } = useTranslation();
+  // The front desk sees thumbnails for pre-appointment review; the viewer's diagnostic tools are clinical.
+  const canOpen = useCan()('clinical');
   const { value, error, reload } = useCall('imaging.forPatient', { patientId, limit: 500 });
   const groups = new Map<string, ImageRecord[]>();
   for (const image of value?.images ?? []) {
     const day = image.acquiredAt?.slice(0, 10) ?? '';
     groups.set(day, [...(groups.get(day) ?? []), image]);
   }
+  const thumbnail = (image: ImageRecord) =>
+    image.thumb200 ? <img src={image.thumb200} alt={t('patients.chart.thumbAlt', { modality: image.modality })} /> : <span className="thumb-missing">{image.modality}</span>;
   return (
     <section className="card" aria-labelledby="imaging-title">
       <h2 id="imaging-title">{t('patients.chart.imaging')}</h2>
@@ -143,7 +147,7 @@ function ImagingTimeline({ patientId }: { patientId: string }) {
           <ul className="thumbs">
             {images.map((image) => (
               <li key={image.id}>
-                {image.thumb200 ? <img src={image.thumb200} alt={t('patients.chart.thumbAlt', { modality: image.modality })} /> : <span className="thumb-missing">{image.modality}</span>}
+                {canOpen ? <a href={imageHref(patientId, image.id)}>{thumbnail(image)}</a> : thumbnail(image)}
                 <span className="thumb-caption">
                   {image.modality}
                   {image.teeth.length > 0 && ` · ${image.teeth.join(', ')}`}

@@ -21,3 +21,4 @@ export const formatDateTime = (instant: string, language: string) =>
   new Date(instant).toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short' });
 
 export const patientHref = (id: string, action?: 'edit') => `#/patients/${id}${action ? `/${action}` : ''}`;
+export const imageHref = (patientId: string, imageId: string) => `#/patients/${patientId}/images/${imageId}`;
