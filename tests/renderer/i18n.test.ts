@@ -7,12 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { componentHealthSchema, errorCodes, healthSchema, languageSchema } from '../../contract/index.js';
 import en from '../../renderer/i18n/en.json';
 import fr from '../../renderer/i18n/fr.json';
+import viewerEn from '../../renderer/viewer/i18n/en.json';
+import viewerFr from '../../renderer/viewer/i18n/fr.json';
 import { createI18n } from '../../renderer/i18n/index.js';
 import { browserLanguage, chooseLanguage, readStoredLanguage, storeLanguage } from '../../renderer/i18n/language.js';
 import { repoRoot } from '../support/paths.js';
 
 type Tree = { [key: string]: string | Tree };
 const catalogs: Record<string, Tree> = { en, fr };
+// The viewer keeps its strings beside it (renderer/viewer/i18n) so it can be mounted anywhere.
+const viewerCatalogs = { en: viewerEn as Tree, fr: viewerFr as Tree };
+const catalogsFor = (file: string) => (file.startsWith(join(repoRoot, 'renderer', 'viewer')) ? viewerCatalogs : catalogs);
 
 /** 'a.b.c' → value, for every leaf. */
 function leaves(tree: Tree, prefix = ''): Map<string, string> {
@@ -58,6 +63,10 @@ function rendererSources(dir = join(repoRoot, 'renderer')): string[] {
 }
 
 describe('translation files', () => {
+  it('of the viewer have the same keys in French and English', () => {
+    expect([...leaves(viewerFr as Tree).keys()].sort()).toEqual([...leaves(viewerEn as Tree).keys()].sort());
+  });
+
   it('have the same keys in French and English', () => {
     const enKeys = [...leaves(en).keys()];
     const frKeys = [...leaves(fr).keys()];
@@ -101,7 +110,7 @@ describe('keys used by the renderer', () => {
     for (const file of rendererSources()) {
       const { keys, prefixes } = usedKeys(readFileSync(file, 'utf8'));
       count += keys.length + prefixes.length;
-      for (const [name, catalog] of Object.entries(catalogs)) {
+      for (const [name, catalog] of Object.entries(catalogsFor(file))) {
         for (const key of keys) if (typeof lookup(catalog, key) !== 'string') missing.push(`${name}: ${key} (${relative(repoRoot, file)})`);
         for (const prefix of prefixes) if (typeof lookup(catalog, prefix) !== 'object') missing.push(`${name}: ${prefix}.* (${relative(repoRoot, file)})`);
       }
