@@ -1,5 +1,7 @@
 import type { ComponentHealth, Health } from '../../contract/index.js';
+import { every } from './every.js';
 import type { EventBus } from './events.js';
+import type { Logger } from './log.js';
 
 /** One part of the system that can say how it is (database, store, Orthanc, ingest queue). */
 export interface HealthProbes {
@@ -31,14 +33,12 @@ export async function checkHealth(probes: HealthProbes): Promise<Health> {
  * Pushes `app.health` to every window: at once when something changes (checked every
  * `intervalMs`), and at least every 30 s so a status bar never shows a stale "ok".
  */
-export function publishHealth(probes: HealthProbes, bus: EventBus, intervalMs = 5000): () => void {
+export function publishHealth(probes: HealthProbes, bus: EventBus, log: Logger, intervalMs = 5000): () => void {
   let last = '';
   let lastSent = 0;
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
+  return every(
+    intervalMs,
+    async () => {
       const health = await checkHealth(probes);
       const { checkedAt: _ignored, ...comparable } = health;
       const key = JSON.stringify(comparable);
@@ -47,12 +47,8 @@ export function publishHealth(probes: HealthProbes, bus: EventBus, intervalMs = 
         lastSent = Date.now();
         bus.emit('app.health', health);
       }
-    } finally {
-      running = false;
-    }
-  };
-  void tick();
-  const timer = setInterval(() => void tick(), intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+    },
+    // checkHealth settles every probe itself; anything left is a bug in emitting the event.
+    (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'health publishing failed'),
+  );
 }

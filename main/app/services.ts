@@ -97,7 +97,7 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
   };
 
   if (options.publishHealth) {
-    closers.push(publishHealth(probes, events));
+    closers.push(publishHealth(probes, events, log));
     if (database.db) closers.push(publishIngestEvents(database.db, events, { log }));
     if (storage.service) closers.push(storage.service.startDraining());
     if (config.orthanc?.ingest && database.db && storage.service) {

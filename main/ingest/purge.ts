@@ -1,3 +1,4 @@
+import { every } from '../app/every.js';
 import type { Logger } from '../app/log.js';
 import type { Database } from '../db/database.js';
 import type { OrthancClient } from '../orthanc/client.js';
@@ -60,21 +61,8 @@ export class OrthancPurger {
 
   /** Sweeps now and every `intervalMs`; returns a stop function. */
   start(intervalMs = 60_000): () => void {
-    let running = false;
-    const tick = async () => {
-      if (running) return;
-      running = true;
-      try {
-        await this.sweep();
-      } catch (error) {
-        this.log?.warn({ err: error instanceof Error ? error.message : String(error) }, 'purge sweep failed; will retry');
-      } finally {
-        running = false;
-      }
-    };
-    void tick();
-    const timer = setInterval(() => void tick(), intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
+    return every(intervalMs, () => this.sweep().then(() => undefined), (error) =>
+      this.log?.warn({ err: error instanceof Error ? error.message : String(error) }, 'purge sweep failed; will retry'),
+    );
   }
 }
