@@ -159,7 +159,7 @@ describe('a new practice, from first run to the front desk', () => {
     await users.getByLabel('Password again').fill(frontPassword);
     await users.getByRole('button', { name: 'Create the user' }).click();
     await expect.poll(() => users.getByRole('status').textContent()).toBe('User accueil created. They can sign in now.');
-    expect(await users.locator('tbody tr').count()).toBe(2);
+    await expect.poll(() => users.locator('tbody tr').count()).toBe(2);
     await shot(page, 'settings-admin-en');
   });
 
