@@ -4,6 +4,7 @@ import { authMethods } from './methods/auth.js';
 import { annotationMethods } from './methods/annotations.js';
 import { auditMethods } from './methods/audit.js';
 import { imagingMethods } from './methods/imaging.js';
+import { mountMethods } from './methods/mounts.js';
 import { ingestMethods } from './methods/ingest.js';
 import { patientMethods } from './methods/patients.js';
 import { practiceMethods } from './methods/practice.js';
@@ -23,6 +24,7 @@ export * from './methods/auth.js';
 export * from './methods/annotations.js';
 export * from './methods/audit.js';
 export * from './methods/imaging.js';
+export * from './methods/mounts.js';
 export * from './methods/ingest.js';
 export * from './methods/patients.js';
 export * from './methods/practice.js';
@@ -45,6 +47,7 @@ export const methods = {
   ...settingsMethods,
   ...treatmentMethods,
   ...imagingMethods,
+  ...mountMethods,
   ...ingestMethods,
   ...annotationMethods,
   ...auditMethods,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { fillNextSlot } from '../db/repositories/mounts.js';
 
 /**
  * The index step of ingest: patient matching, study/series/image and stored-object rows, the
@@ -193,6 +194,8 @@ export async function indexImage(
   );
   const appointmentId = await appointmentInProgress(trx, patientId, now, input.remoteAet ?? null);
   if (appointmentId) await trx('image_appointments').insert({ image_id: imageId, appointment_id: appointmentId });
+  // A new intra-oral exposure fills the next empty slot of the patient's open mount (issue 7).
+  await fillNextSlot(trx, { patientId, imageId, modality, now });
   return { appointmentId };
 }
 

@@ -7,6 +7,7 @@ import { authHandlers } from './auth.js';
 import { annotationHandlers } from './annotations.js';
 import { imagingHandlers } from './imaging.js';
 import { ingestHandlers } from './ingest.js';
+import { mountHandlers } from './mounts.js';
 import { patientHandlers } from './patients.js';
 import { practiceHandlers } from './practice.js';
 import { scheduleHandlers } from './schedule.js';
@@ -25,6 +26,7 @@ export function createHandlers(services: Services, auth: Auth): Handlers {
     ...treatmentHandlers(services),
     ...imagingHandlers(services),
     ...ingestHandlers(services),
+    ...mountHandlers(services),
     ...annotationHandlers(services),
     ...adminHandlers(services),
   };
