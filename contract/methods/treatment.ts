@@ -4,6 +4,22 @@ import { defineMethods } from '../define.js';
 import { isFdiTooth } from '../teeth.js';
 
 export const procedureStatusSchema = z.enum(['proposed', 'accepted', 'scheduled', 'completed', 'declined']);
+export type ProcedureStatus = z.infer<typeof procedureStatusSchema>;
+
+/**
+ * The procedure status flow main enforces: proposed → accepted → scheduled → completed, and a
+ * proposed or accepted procedure can be declined. Completed and declined are final.
+ */
+export const procedureTransitions: Record<ProcedureStatus, readonly ProcedureStatus[]> = {
+  proposed: ['accepted', 'declined'],
+  accepted: ['scheduled', 'declined'],
+  scheduled: ['completed'],
+  completed: [],
+  declined: [],
+};
+/** The statuses a procedure may be created in. */
+export const initialProcedureStatuses: readonly ProcedureStatus[] = ['proposed', 'accepted'];
+
 export const planStatusSchema = z.enum(['draft', 'presented', 'accepted', 'completed', 'cancelled']);
 export const cdtCodeSchema = z.string().regex(/^D\d{4}$/, 'must be a CDT code like D2391');
 export const toothSchema = z.number().int().refine(isFdiTooth, 'must be an FDI tooth number (11–48, 51–85)');
@@ -21,10 +37,30 @@ export const procedureSchema = z.object({
   status: procedureStatusSchema,
   feeCents: z.number().int().nonnegative(),
   version: versionSchema,
+  /** Images linked to the procedure (imaging.linkProcedure). */
+  imageIds: z.array(idSchema),
 });
 export type Procedure = z.infer<typeof procedureSchema>;
 
-export const phaseSchema = z.object({ id: idSchema, position: z.number().int(), title: z.string(), procedures: z.array(procedureSchema) });
+/**
+ * Fees in cents, cumulative along the flow: proposed = everything not declined (the plan as
+ * presented), accepted = accepted + scheduled + completed, completed = completed; declined apart.
+ */
+export const totalsSchema = z.object({
+  proposedCents: z.number().int().nonnegative(),
+  acceptedCents: z.number().int().nonnegative(),
+  completedCents: z.number().int().nonnegative(),
+  declinedCents: z.number().int().nonnegative(),
+});
+export type Totals = z.infer<typeof totalsSchema>;
+
+export const phaseSchema = z.object({
+  id: idSchema,
+  position: z.number().int(),
+  title: z.string(),
+  procedures: z.array(procedureSchema),
+  totals: totalsSchema,
+});
 export const checkpointSchema = z.object({
   id: idSchema,
   takenOn: dateSchema,
@@ -43,6 +79,7 @@ export const planSchema = z.object({
   version: versionSchema,
   phases: z.array(phaseSchema),
   checkpoints: z.array(checkpointSchema),
+  totals: totalsSchema,
 });
 export type TreatmentPlan = z.infer<typeof planSchema>;
 

@@ -12,8 +12,13 @@ type TreatmentHandlers = Pick<
 export function treatmentHandlers(services: Services): TreatmentHandlers {
   const db = () => services.database();
   /** Every change to a plan is audited against the plan's patient. */
-  const changed = async (ctx: Parameters<TreatmentHandlers['treatment.getPlan']>[1], action: string, plan: { id: string; patientId: string }) => {
-    await audit(services, ctx, action, { patientId: plan.patientId, detail: { planId: plan.id } });
+  const changed = async (
+    ctx: Parameters<TreatmentHandlers['treatment.getPlan']>[1],
+    action: string,
+    plan: { id: string; patientId: string },
+    extra: Record<string, unknown> = {},
+  ) => {
+    await audit(services, ctx, action, { patientId: plan.patientId, detail: { planId: plan.id, ...extra } });
     return plan;
   };
   return {
@@ -56,7 +61,8 @@ export function treatmentHandlers(services: Services): TreatmentHandlers {
     },
     'treatment.updateProcedure': async ({ id, version, changes }, ctx) => {
       const plan = await treatment.updateProcedure(db(), userOf(ctx).practiceId, id, version, changes);
-      await changed(ctx, 'treatment.update', plan);
+      // Ids, field names and the status only: never free text.
+      await changed(ctx, 'treatment.update', plan, { procedureId: id, fields: Object.keys(changes), ...(changes.status ? { status: changes.status } : {}) });
       return plan;
     },
     'treatment.addCheckpoint': async (input, ctx) => {

@@ -1,5 +1,9 @@
 import type { Knex } from 'knex';
-import { fdiToUniversal, isFdiTooth, type PlanCreate, type ProcedureInput, type TreatmentPlan } from '../../../contract/index.js';
+import { procedureCode } from '../../../contract/cdt.js';
+import {
+  fdiToUniversal, initialProcedureStatuses, isFdiTooth, procedureTransitions,
+  type PlanCreate, type Procedure, type ProcedureInput, type ProcedureStatus, type Totals, type TreatmentPlan,
+} from '../../../contract/index.js';
 import { AppError } from '../../app/errors.js';
 import type { Database } from '../database.js';
 import { guarded, newId, nowIso, num, numOrNull, updateVersioned } from '../rows.js';
@@ -7,6 +11,21 @@ import { guarded, newId, nowIso, num, numOrNull, updateVersioned } from '../rows
 /** Treatment plans → phases → procedures, and progress checkpoints with their images. */
 
 type Row = Record<string, unknown>;
+
+/** Fee totals along the status flow (see totalsSchema): proposed ⊇ accepted ⊇ completed; declined apart. */
+export function totalsOf(procedures: ReadonlyArray<Pick<Procedure, 'status' | 'feeCents'>>): Totals {
+  const totals: Totals = { proposedCents: 0, acceptedCents: 0, completedCents: 0, declinedCents: 0 };
+  for (const { status, feeCents } of procedures) {
+    if (status === 'declined') {
+      totals.declinedCents += feeCents;
+      continue;
+    }
+    totals.proposedCents += feeCents;
+    if (status !== 'proposed') totals.acceptedCents += feeCents;
+    if (status === 'completed') totals.completedCents += feeCents;
+  }
+  return totals;
+}
 
 async function loadPlans(knex: Knex, planRows: Row[]): Promise<TreatmentPlan[]> {
   if (!planRows.length) return [];
@@ -17,22 +36,13 @@ async function loadPlans(knex: Knex, planRows: Row[]): Promise<TreatmentPlan[]> 
   const checkpoints = await knex('progress_checkpoints').whereIn('plan_id', planIds).orderBy('taken_on').orderBy('created_at');
   const checkpointIds = checkpoints.map((c) => c.id as string);
   const links = checkpointIds.length ? await knex('checkpoint_images').whereIn('checkpoint_id', checkpointIds).orderBy('image_id') : [];
-  return planRows.map((plan) => ({
-    id: plan.id as string,
-    patientId: plan.patient_id as string,
-    title: plan.title as string,
-    status: plan.status as TreatmentPlan['status'],
-    createdBy: plan.created_by as string,
-    createdAt: plan.created_at as string,
-    updatedAt: plan.updated_at as string,
-    version: num(plan.version),
-    phases: phases
-      .filter((ph) => ph.plan_id === plan.id)
-      .map((ph) => ({
-        id: ph.id,
-        position: num(ph.position),
-        title: ph.title,
-        procedures: procedures
+  const procedureIds = procedures.map((p) => p.id as string);
+  const imageLinks = procedureIds.length ? await knex('image_procedures').whereIn('procedure_id', procedureIds).orderBy('image_id') : [];
+  const phasesOf = (planId: unknown) =>
+    phases
+      .filter((ph) => ph.plan_id === planId)
+      .map((ph) => {
+        const own: Procedure[] = procedures
           .filter((pr) => pr.phase_id === ph.id)
           .map((pr) => {
             const tooth = numOrNull(pr.tooth);
@@ -46,19 +56,35 @@ async function loadPlans(knex: Knex, planRows: Row[]): Promise<TreatmentPlan[]> 
               status: pr.status,
               feeCents: num(pr.fee_cents),
               version: num(pr.version),
+              imageIds: imageLinks.filter((l) => l.procedure_id === pr.id).map((l) => l.image_id as string),
             };
-          }),
-      })),
-    checkpoints: checkpoints
-      .filter((c) => c.plan_id === plan.id)
-      .map((c) => ({
-        id: c.id,
-        takenOn: c.taken_on,
-        note: c.note ?? null,
-        createdBy: c.created_by,
-        imageIds: links.filter((l) => l.checkpoint_id === c.id).map((l) => l.image_id as string),
-      })),
-  }));
+          });
+        return { id: ph.id as string, position: num(ph.position), title: ph.title as string, procedures: own, totals: totalsOf(own) };
+      });
+  return planRows.map((plan) => {
+    const planPhases = phasesOf(plan.id);
+    return {
+      id: plan.id as string,
+      patientId: plan.patient_id as string,
+      title: plan.title as string,
+      status: plan.status as TreatmentPlan['status'],
+      createdBy: plan.created_by as string,
+      createdAt: plan.created_at as string,
+      updatedAt: plan.updated_at as string,
+      version: num(plan.version),
+      phases: planPhases,
+      totals: totalsOf(planPhases.flatMap((ph) => ph.procedures)),
+      checkpoints: checkpoints
+        .filter((c) => c.plan_id === plan.id)
+        .map((c) => ({
+          id: c.id,
+          takenOn: c.taken_on,
+          note: c.note ?? null,
+          createdBy: c.created_by,
+          imageIds: links.filter((l) => l.checkpoint_id === c.id).map((l) => l.image_id as string),
+        })),
+    };
+  });
 }
 
 /** Plan rows joined to the practice through the patient. */
@@ -90,7 +116,27 @@ function procedureRow(input: Partial<ProcedureInput>): Row {
   return row;
 }
 
+/** What a procedure code in the catalogue needs: a tooth and the surfaces for a filling, for example. */
+function checkCodeNeeds(procedure: Pick<ProcedureInput, 'cdtCode' | 'tooth' | 'surfaces'>): void {
+  const code = procedureCode(procedure.cdtCode);
+  if (!code?.surfaces) return;
+  if (procedure.tooth === null) throw new AppError('INVALID_INPUT', `tooth: code ${code.code} is charted on a tooth; choose the tooth`);
+  if (!procedure.surfaces) throw new AppError('INVALID_INPUT', `surfaces: code ${code.code} needs the surfaces treated (M O D B/F L/P I)`);
+}
+
+const statusList = (statuses: readonly ProcedureStatus[]) => (statuses.length ? statuses.join(' or ') : 'nothing: it is final');
+
+/** The status flow (procedureTransitions): anything else is refused in words. */
+export function checkTransition(from: ProcedureStatus, to: ProcedureStatus): void {
+  if (from === to || procedureTransitions[from].includes(to)) return;
+  throw new AppError('CONFLICT', `A procedure cannot go from ${from} to ${to}; from ${from} it can go to ${statusList(procedureTransitions[from])}`);
+}
+
 async function insertProcedure(trx: Knex, phaseId: string, patientId: string, procedure: ProcedureInput): Promise<void> {
+  if (!initialProcedureStatuses.includes(procedure.status)) {
+    throw new AppError('INVALID_INPUT', `status: a new procedure is ${statusList(initialProcedureStatuses)}, not ${procedure.status}`);
+  }
+  checkCodeNeeds(procedure);
   const now = nowIso();
   const top = await trx('procedures').where({ phase_id: phaseId }).max({ top: 'position' }).first();
   await trx('procedures').insert({
@@ -200,9 +246,24 @@ export async function updateProcedure(
 ): Promise<TreatmentPlan> {
   return guarded('The procedure', () =>
     db.write(async (trx) => {
-      const row = await trx('procedures').where({ id }).first('phase_id');
+      const row = await trx('procedures').where({ id }).first();
       if (!row) throw new AppError('NOT_FOUND', 'The procedure was not found');
       const { planId } = await phaseOwner(trx, practiceId, row.phase_id);
+      // A stale version is a conflict whatever else is wrong: the caller's picture is out of date.
+      if (num(row.version) !== version) {
+        throw new AppError('CONFLICT', `The procedure was changed by someone else (version ${num(row.version)}, yours ${version}); reload and try again`);
+      }
+      const from = row.status as ProcedureStatus;
+      if (changes.status !== undefined) checkTransition(from, changes.status);
+      const edits = Object.entries(changes).filter(([key, value]) => key !== 'status' && value !== undefined);
+      if ((from === 'completed' || from === 'declined') && edits.length) {
+        throw new AppError('CONFLICT', `A ${from} procedure is a record: its ${edits.map(([key]) => key).join(', ')} cannot change`);
+      }
+      checkCodeNeeds({
+        cdtCode: changes.cdtCode ?? (row.cdt_code as string),
+        tooth: changes.tooth !== undefined ? changes.tooth : numOrNull(row.tooth),
+        surfaces: changes.surfaces !== undefined ? changes.surfaces : ((row.surfaces as string | null) ?? null),
+      });
       await updateVersioned(trx, 'procedures', { id }, version, procedureRow(changes), 'The procedure');
       await touchPlan(trx, planId);
       return getPlan(trx, practiceId, planId);
