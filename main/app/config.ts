@@ -34,12 +34,31 @@ export const configSchema = z.object({
     .object({
       /** file:objects (relative to the data folder), file:///abs/path, s3://bucket/prefix?…, azure://account/container/prefix */
       url: z.string().min(1).default('file:objects'),
+      /**
+       * Where images may live: `canada` (the default) refuses to write to a store outside Canada
+       * (see main/storage/open.ts); `any` allows every region.
+       */
+      residency: z.enum(['canada', 'any']).default('canada'),
     })
-    .default({ url: 'file:objects' }),
+    .default({ url: 'file:objects', residency: 'canada' }),
+  cache: z
+    .object({
+      /** The local disk cache of viewed images (LRU), in bytes: 256 MB to 2 TB, default 20 GB. */
+      maxBytes: z.number().int().min(256e6).max(2e12).default(20e9),
+    })
+    .default({ maxBytes: 20e9 }),
+  /** `cusp agent`'s nightly jobs (storage tiering, tomorrow's images into the cache). */
+  nightly: z
+    .object({
+      /** Local hour (0–23) at which they run; default 2 (02:00). */
+      hour: z.number().int().min(0).max(23).default(2),
+    })
+    .default({ hour: 2 }),
   orthanc: z
     .object({
       url: z.url(),
       username: z.string().optional(),
+      /* The password is the secret `orthanc.password` (main/app/orthanc-settings.ts); CUSP_ORTHANC_PASSWORD overrides it. */
       /** Run the follower and ingest workers in this process (the desktop app on the imaging PC). */
       ingest: z.boolean().optional(),
     })

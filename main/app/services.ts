@@ -4,7 +4,6 @@ import { loadConfig, resolveInDataDir } from './config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { DerivePool } from '../imaging/pool.js';
-import { defaultPreset } from '../imaging/presets.js';
 import { publishIngestEvents } from '../ingest/events.js';
 import { IngestService, resolvePracticeId } from '../ingest/service.js';
 import { JobQueue } from '../ingest/queue.js';
@@ -13,8 +12,10 @@ import { FileSecretStore, type SecretStore } from '../storage/secrets.js';
 import { openStorage, type StorageService } from '../storage/service.js';
 import { unavailable } from './errors.js';
 import { EventBus } from './events.js';
+import { practicePresetLoader } from './compression.js';
 import { checkHealth, publishHealth, type HealthProbes } from './health.js';
 import { createLogger, type Logger } from './log.js';
+import { orthancClientOptions } from './orthanc-connection.js';
 import { appVersion } from './paths.js';
 
 /**
@@ -29,10 +30,14 @@ export interface Services {
   readonly log: Logger;
   readonly events: EventBus;
   readonly probes: HealthProbes;
+  /** Passwords and keys (never in config.json). */
+  readonly secrets: SecretStore;
   /** The practice database; throws UNAVAILABLE when it could not be opened at start. */
   database(): Database;
   /** The image store (cache → outbox → backend); throws UNAVAILABLE when it could not be set up. */
   storage(): StorageService;
+  /** Switches the running app to another store (after a verified migration; config.json is the caller's). */
+  replaceStorage(url: string): Promise<void>;
   health(): ReturnType<typeof checkHealth>;
   close(): Promise<void>;
 }
@@ -57,8 +62,10 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
   const database = await openPracticeDatabase(config, dataDir, log);
   if (database.db) closers.push(() => database.db!.close());
 
-  const storage = await openImageStore(config, dataDir, options.secrets ?? FileSecretStore.inDataDir(dataDir), log);
-  if (storage.service) closers.push(() => storage.service!.close());
+  const secrets = options.secrets ?? FileSecretStore.inDataDir(dataDir);
+  const storage = await openImageStore(config, dataDir, secrets, log);
+  closers.push(() => storage.service?.close());
+  let stopDraining: (() => void) | null = null;
 
   const probes: HealthProbes = {
     database: async () => {
@@ -74,9 +81,7 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
     orthanc: async () => {
       if (!config.orthanc) return { state: 'unconfigured' };
       const client = new OrthancClient({
-        url: config.orthanc.url,
-        ...(config.orthanc.username ? { username: config.orthanc.username } : {}),
-        ...(process.env.CUSP_ORTHANC_PASSWORD ? { password: process.env.CUSP_ORTHANC_PASSWORD } : {}),
+        ...(await orthancClientOptions(config.orthanc, secrets)),
         retries: 0,
         timeoutMs: 2000,
       });
@@ -99,9 +104,10 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
   if (options.publishHealth) {
     closers.push(publishHealth(probes, events, log));
     if (database.db) closers.push(publishIngestEvents(database.db, events, { log }));
-    if (storage.service) closers.push(storage.service.startDraining());
+    if (storage.service) stopDraining = storage.service.startDraining();
+    closers.push(() => stopDraining?.());
     if (config.orthanc?.ingest && database.db && storage.service) {
-      const stop = await startIngest(config, database.db, storage.service, log);
+      const stop = await startIngest(config, database.db, storage.service, secrets, log);
       if (stop) closers.push(stop);
     }
   }
@@ -113,6 +119,7 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
     log,
     events,
     probes,
+    secrets,
     database() {
       if (!database.db) throw unavailable(database.failure);
       return database.db;
@@ -120,6 +127,18 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
     storage() {
       if (!storage.service) throw unavailable(storage.failure);
       return storage.service;
+    },
+    async replaceStorage(url) {
+      const next = await openStorage({ dataDir, url, secrets, residency: config.store.residency, cacheBytes: config.cache.maxBytes });
+      const previous = storage.service;
+      storage.service = next;
+      storage.failure = '';
+      config.store.url = url;
+      if (stopDraining) {
+        stopDraining();
+        stopDraining = next.startDraining();
+      }
+      await previous?.close();
     },
     health: () => checkHealth(probes),
     async close() {
@@ -158,7 +177,10 @@ async function openPracticeDatabase(config: Config, dataDir: string, log: Logger
  */
 async function openImageStore(config: Config, dataDir: string, secrets: SecretStore, log: Logger): Promise<{ service: StorageService | null; failure: string }> {
   try {
-    return { service: await openStorage({ dataDir, url: config.store.url, secrets }), failure: '' };
+    return {
+      service: await openStorage({ dataDir, url: config.store.url, secrets, residency: config.store.residency, cacheBytes: config.cache.maxBytes }),
+      failure: '',
+    };
   } catch (error) {
     log.error({ err: String(error) }, 'image store cannot be set up');
     return { service: null, failure: `The image store cannot be set up: ${error instanceof Error ? error.message : String(error)}` };
@@ -170,7 +192,7 @@ async function openImageStore(config: Config, dataDir: string, secrets: SecretSt
  * `cusp agent`, writing to the store backend and verifying there, one imaging thread so the
  * window stays responsive. `image.new` reaches the windows through publishIngestEvents.
  */
-async function startIngest(config: Config, db: Database, storage: StorageService, log: Logger): Promise<(() => Promise<void>) | null> {
+async function startIngest(config: Config, db: Database, storage: StorageService, secrets: SecretStore, log: Logger): Promise<(() => Promise<void>) | null> {
   let practiceId: string;
   try {
     practiceId = await resolvePracticeId(db);
@@ -179,17 +201,13 @@ async function startIngest(config: Config, db: Database, storage: StorageService
     return null;
   }
   const pool = new DerivePool({ threads: 1 });
+  const preset = practicePresetLoader(db.knex, practiceId);
   const service = new IngestService({
     db,
     store: storage.backend,
-    derive: (bytes, expect) => pool.derive(bytes, defaultPreset, expect),
+    derive: async (bytes, expect) => pool.derive(bytes, await preset(), expect),
     practiceId,
-    orthanc: new OrthancClient({
-      url: config.orthanc!.url,
-      ...(config.orthanc!.username ? { username: config.orthanc!.username } : {}),
-      ...(process.env.CUSP_ORTHANC_PASSWORD ? { password: process.env.CUSP_ORTHANC_PASSWORD } : {}),
-      log,
-    }),
+    orthanc: new OrthancClient({ ...(await orthancClientOptions(config.orthanc!, secrets)), log }),
     log: log.child({ component: 'ingest' }),
   });
   service.start();

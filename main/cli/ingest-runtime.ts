@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { loadConfig, resolveInDataDir } from '../app/config.js';
+import { practicePresetLoader } from '../app/compression.js';
 import { AppError } from '../app/errors.js';
 import type { Logger } from '../app/log.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { DerivePool } from '../imaging/pool.js';
-import { defaultPreset } from '../imaging/presets.js';
 import type { Derive, IngestStore } from '../ingest/pipeline.js';
 import { resolvePracticeId } from '../ingest/service.js';
 import { openStore } from '../storage/open.js';
@@ -44,16 +44,18 @@ export async function openIngestRuntime(
     const practiceId = await resolvePracticeId(db, options.practice);
     // Ingest writes to the backend itself and reads each object back from it: while the store is
     // unreachable jobs wait, and Orthanc (or the imported file) keeps the original meanwhile.
-    const store: ObjectStore = await openStore({ url: options.store ?? config.store.url, dataDir, secrets: FileSecretStore.inDataDir(dataDir) });
+    const store: ObjectStore = await openStore({ url: options.store ?? config.store.url, dataDir, secrets: FileSecretStore.inDataDir(dataDir), residency: config.store.residency });
     closeStore = () => store.close();
     log.debug({ practiceId }, 'ingest runtime open');
     pool = new DerivePool({ threads: options.threads ?? Math.max(1, availableParallelism()) });
     const derivePool = pool;
+    // The practice's compression preset (Settings → Compression), re-read every minute.
+    const preset = practicePresetLoader(db.knex, practiceId);
     return {
       db,
       store,
       practiceId,
-      derive: (bytes, expect) => derivePool.derive(bytes, defaultPreset, expect),
+      derive: async (bytes, expect) => derivePool.derive(bytes, await preset(), expect),
       async close() {
         await derivePool.close();
         await closeStore();

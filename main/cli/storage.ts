@@ -16,13 +16,13 @@ import { dataOption } from './common.js';
 
 /**
  * `cusp storage …`: the image store's maintenance jobs, run against the configured store and the
- * practice database's object rows. Residency is `--residency canada` (until the practice policy
- * has its place in config.json).
+ * practice database's object rows. Residency is config.json's `store.residency` (default canada);
+ * `--residency` overrides it for one run.
  */
 export function storageCommand(program: Command): void {
   const storage = program.command('storage').description('check, verify, tier, migrate and re-key the image store');
   const residency = () =>
-    new Option('--residency <policy>', 'where images may live: canada or any').choices(['canada', 'any']).default('any');
+    new Option('--residency <policy>', 'where images may live: canada or any (default: store.residency in config.json)').choices(['canada', 'any']);
 
   storage
     .command('check')
@@ -30,7 +30,7 @@ export function storageCommand(program: Command): void {
     .addOption(dataOption())
     .addOption(residency())
     .option('--url <url>', 'check this store URL instead of the configured one')
-    .action((o: { data: string; residency: ResidencyPolicy; url?: string }) =>
+    .action((o: { data: string; residency?: ResidencyPolicy; url?: string }) =>
       withStorage(o, async ({ storage }) => {
         const d = storage.backend.description;
         console.log(`Store: ${d.location} (${d.kind}, region ${d.region}, ${d.encrypted ? 'encrypted on this computer' : 'not encrypted'})`);
@@ -47,7 +47,7 @@ export function storageCommand(program: Command): void {
     .addOption(dataOption())
     .addOption(residency())
     .option('--sample <fraction>', 'check only this random fraction (0–1) of the objects', fraction)
-    .action((o: { data: string; residency: ResidencyPolicy; sample?: number }) =>
+    .action((o: { data: string; residency?: ResidencyPolicy; sample?: number }) =>
       withStorage(o, async ({ services, storage }) => {
         const report = await verifyStore({
           index: new KnexObjectIndex(services.database().knex), store: storage.backend, sample: o.sample,
@@ -67,7 +67,7 @@ export function storageCommand(program: Command): void {
     .option('--dry-run', 'only show what would move')
     .option('--prices <list>', 'monthly price per GB, e.g. hot=0.034,warm=0.019,cold=0.0062,archive=0.0027', prices)
     .option('--json', 'print machine-readable JSON')
-    .action((o: { data: string; residency: ResidencyPolicy; dryRun?: boolean; prices?: TierPrices; json?: boolean }) =>
+    .action((o: { data: string; residency?: ResidencyPolicy; dryRun?: boolean; prices?: TierPrices; json?: boolean }) =>
       withStorage(o, async ({ services, storage }) => {
         const report = await applyTiers({ index: new KnexObjectIndex(services.database().knex), store: storage.backend, dryRun: o.dryRun, prices: o.prices });
         if (o.json) {
@@ -90,10 +90,10 @@ export function storageCommand(program: Command): void {
     .addOption(dataOption())
     .addOption(residency())
     .requiredOption('--to <url>', 'the new store, e.g. s3://bucket/prefix?region=ca-central-1')
-    .action((o: { data: string; residency: ResidencyPolicy; to: string }) =>
+    .action((o: { data: string; residency?: ResidencyPolicy; to: string }) =>
       withStorage(o, async ({ services, storage }) => {
         const secrets = FileSecretStore.inDataDir(services.dataDir);
-        const to = await openStore({ url: o.to, dataDir: services.dataDir, secrets, residency: o.residency });
+        const to = await openStore({ url: o.to, dataDir: services.dataDir, secrets, residency: o.residency ?? services.config.store.residency });
         try {
           const result = await migrateObjects({
             index: new KnexObjectIndex(services.database().knex), from: storage.backend, to,
@@ -122,7 +122,7 @@ export function storageCommand(program: Command): void {
     .addOption(dataOption())
     .addOption(residency())
     .option('--retire', 'forget the old master keys once every object is re-wrapped')
-    .action((o: { data: string; residency: ResidencyPolicy; retire?: boolean }) =>
+    .action((o: { data: string; residency?: ResidencyPolicy; retire?: boolean }) =>
       withStorage(o, async ({ services, storage }) => {
         if (!(storage.backend instanceof EncryptedStore)) throw new AppError('INVALID_INPUT', `${storage.backend.description.location} is not encrypted: nothing to rotate`);
         const secrets = FileSecretStore.inDataDir(services.dataDir);
@@ -156,7 +156,7 @@ export function storageCommand(program: Command): void {
     .addOption(dataOption())
     .addOption(residency())
     .option('--date <yyyy-mm-dd>', 'the day (default: tomorrow)', day)
-    .action((o: { data: string; residency: ResidencyPolicy; date?: string }) =>
+    .action((o: { data: string; residency?: ResidencyPolicy; date?: string }) =>
       withStorage(o, async ({ services, storage }) => {
         const start = o.date ? new Date(`${o.date}T00:00:00`) : new Date(new Date().setHours(24, 0, 0, 0));
         const end = new Date(start.getTime() + 24 * 3600 * 1000);
@@ -173,7 +173,7 @@ export function storageCommand(program: Command): void {
     .addOption(dataOption())
     .addOption(residency())
     .option('--drain', 'upload them now')
-    .action((o: { data: string; residency: ResidencyPolicy; drain?: boolean }) =>
+    .action((o: { data: string; residency?: ResidencyPolicy; drain?: boolean }) =>
       withStorage(o, async ({ storage }) => {
         if (o.drain) console.log(`Uploaded ${await storage.outbox.drain()} image(s).`);
         const pending = await storage.pendingUploads();
@@ -184,7 +184,7 @@ export function storageCommand(program: Command): void {
 }
 
 async function withStorage(
-  options: { data: string; residency: ResidencyPolicy },
+  options: { data: string; residency?: ResidencyPolicy },
   run: (ctx: { services: Services; storage: StorageService }) => Promise<void>,
   url?: string,
 ): Promise<void> {
@@ -192,7 +192,8 @@ async function withStorage(
   let storage: StorageService | undefined;
   try {
     storage = await openStorage({
-      dataDir: services.dataDir, url: url ?? services.config.store.url, secrets: FileSecretStore.inDataDir(services.dataDir), residency: options.residency,
+      dataDir: services.dataDir, url: url ?? services.config.store.url, secrets: FileSecretStore.inDataDir(services.dataDir),
+      residency: options.residency ?? services.config.store.residency, cacheBytes: services.config.cache.maxBytes,
     });
     await run({ services, storage });
   } catch (error) {
