@@ -2,6 +2,7 @@ import { defineEvents } from './define.js';
 import { healthSchema } from './methods/app.js';
 import { authChangedSchema } from './methods/auth.js';
 import { imageNewEventSchema, ingestQueueEventSchema } from './methods/ingest.js';
+import { consultChangedSchema } from './methods/consult.js';
 
 /** Events main pushes to every renderer. Later issues add theirs here. */
 export const events = defineEvents({
@@ -13,4 +14,6 @@ export const events = defineEvents({
   'ingest.queue': ingestQueueEventSchema,
   /** A new image was filed under a patient: an open chart adds it without reloading. */
   'image.new': imageNewEventSchema,
+  /** What one consultation display shows changed: that display (and only it) reads it again. */
+  'consult.changed': consultChangedSchema,
 });

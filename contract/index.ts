@@ -12,6 +12,8 @@ import { scheduleMethods } from './methods/schedule.js';
 import { settingsMethods } from './methods/settings.js';
 import { treatmentMethods } from './methods/treatment.js';
 import { userMethods } from './methods/users.js';
+import { consultMethods } from './methods/consult.js';
+import { shareMethods } from './methods/share.js';
 import { events } from './events.js';
 
 export * from './errors.js';
@@ -32,6 +34,8 @@ export * from './methods/schedule.js';
 export * from './methods/settings.js';
 export * from './methods/treatment.js';
 export * from './methods/users.js';
+export * from './methods/consult.js';
+export * from './methods/share.js';
 export { events } from './events.js';
 
 /**
@@ -52,6 +56,8 @@ export const methods = {
   ...annotationMethods,
   ...auditMethods,
   ...userMethods,
+  ...consultMethods,
+  ...shareMethods,
 } as const;
 
 export type Methods = typeof methods;

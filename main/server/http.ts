@@ -22,6 +22,11 @@ export interface HttpServerOptions {
   /** Defaults to 32 random bytes; every request must carry it (cookie or Bearer header). */
   token?: string;
   routes?: Record<string, RouteHandler>;
+  /**
+   * Routes answered without the per-run token or a session (the patient's `/share/<token>`
+   * link): each checks its own credential. The Host check still applies.
+   */
+  publicRoutes?: Record<string, RouteHandler>;
   /** Establishes the user of a browser session (sign-in lands here in a later issue). */
   resolveUser?: (sessionId: string) => CallContext['user'];
 }
@@ -81,6 +86,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return;
     }
     const url = new URL(req.url ?? '/', `http://${host}`);
+
+    for (const [prefix, route] of Object.entries(options.publicRoutes ?? {})) {
+      const anonymous: CallContext = { transport: 'http', workstation: options.workstation, sessionId: 'public', user: null };
+      if (url.pathname.startsWith(prefix) && (await route(req, res, anonymous))) return;
+    }
 
     // Opening the printed URL: trade the token in the query for a cookie, then drop it from the address bar.
     const queryToken = url.searchParams.get('token');

@@ -13,6 +13,8 @@ import { practiceHandlers } from './practice.js';
 import { scheduleHandlers } from './schedule.js';
 import { settingsHandlers } from './settings.js';
 import { treatmentHandlers } from './treatment.js';
+import { consultHandlers } from './consult.js';
+import { shareHandlers } from './share.js';
 
 /** Every contract method's handler. Each domain contributes its own file in this folder. */
 export function createHandlers(services: Services, auth: Auth): Handlers {
@@ -29,5 +31,7 @@ export function createHandlers(services: Services, auth: Auth): Handlers {
     ...mountHandlers(services),
     ...annotationHandlers(services),
     ...adminHandlers(services),
+    ...consultHandlers(services, auth),
+    ...shareHandlers(services),
   };
 }

@@ -4,6 +4,7 @@ import * as ingest from './20261128160000_ingest.js';
 import * as appointmentOverlapIndex from './20261128170000_appointment_overlap_index.js';
 import * as searchSortKey from './20261128173000_search_sort_key.js';
 import * as mounts from './20261128233000_mounts.js';
+import * as shares from './20261128233100_shares.js';
 import * as practiceSettings from './20261128234500_practice_settings.js';
 
 export interface Migration {
@@ -25,5 +26,6 @@ export const migrations: readonly Migration[] = [
   { name: '20261128170000_appointment_overlap_index', ...appointmentOverlapIndex },
   { name: '20261128173000_search_sort_key', ...searchSortKey },
   { name: '20261128233000_mounts', ...mounts },
+  { name: '20261128233100_shares', ...shares },
   { name: '20261128234500_practice_settings', ...practiceSettings },
 ];
