@@ -5,14 +5,16 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
 import { openApp, type App } from '../main/app/index.js';
+import { FileSecretStore } from '../main/storage/secrets.js';
 import { rendererDistDir } from '../main/app/paths.js';
 import { appOrigin, appScheme, consultUrl, docsUrl } from './config.js';
 import { pickConsultDisplay } from './displays.js';
 import { startIpcTransport } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { createAppProtocolHandler, privilegedScheme } from './protocol.js';
+import { osProtectsSecrets, ProtectedSecretStore } from './secrets.js';
 import { guardPermissions, guardWebContents } from './security.js';
 import { consultWindowOptions, mainWindowOptions } from './window-options.js';
 import { currentWindowState, loadWindowState, saveWindowState } from './window-state.js';
@@ -77,7 +79,12 @@ function runShell(): void {
     });
 
   async function start(): Promise<void> {
-    cusp = await openApp({ dataDir: process.env.CUSP_DATA_DIR ?? app.getPath('userData'), publishHealth: true });
+    const dataDir = process.env.CUSP_DATA_DIR ?? app.getPath('userData');
+    // Secrets encrypted by the OS keychain when it really protects them; else the 0600 file, as the CLI.
+    const plainSecrets = FileSecretStore.inDataDir(dataDir);
+    const secrets = osProtectsSecrets(safeStorage) ? ProtectedSecretStore.inDataDir(safeStorage, dataDir, plainSecrets) : plainSecrets;
+    cusp = await openApp({ dataDir, secrets, publishHealth: true });
+    if (secrets === plainSecrets) cusp.services.log.warn('no OS-protected storage for secrets (no keyring): using the 0600 secrets file');
     const { services, dispatch } = cusp;
 
     guardPermissions(session.defaultSession);

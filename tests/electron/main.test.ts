@@ -89,6 +89,8 @@ const fake = await vi.hoisted(async () => {
     session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
     shell: { openExternal: vi.fn(async () => {}) },
     dialog: { showErrorBox: vi.fn() },
+    // No keyring (like a bare Linux box): the shell falls back to the 0600 secrets file.
+    safeStorage: { isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' },
   };
   return { state, electron, BrowserWindow };
 });
