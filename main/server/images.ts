@@ -46,6 +46,8 @@ export interface ImageRouteOptions {
   onView?: (imageId: string, ctx: ViewContext) => Promise<void> | void;
   /** Who may fetch images; defaults to a signed-in user whose role grants `imaging.view`. */
   authorize?: (call: CallContext) => boolean;
+  /** `/img/<uuid>/export?format=…` (see export.ts): the annotated exports, under the same prefix. */
+  exportRoute?: RouteHandler;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -67,6 +69,7 @@ export function createImageRoute(options: ImageRouteOptions): RouteHandler {
     const match = /^\/img\/([^/]+)\/([^/]+)$/.exec(pathname);
     if (!match) return notFound(res);
     const [, imageId, variantName] = match as unknown as [string, string, string];
+    if (variantName === 'export' && options.exportRoute) return options.exportRoute(req, res, call);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Use GET', { Allow: 'GET, HEAD' });
     if (!uuidPattern.test(imageId)) return send(res, 400, 'Image ids are UUIDs');
     if (!(imageVariants as readonly string[]).includes(variantName)) return notFound(res);
