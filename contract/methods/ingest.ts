@@ -21,6 +21,8 @@ export const inboxItemSchema = z.object({
   dicomBirthDate: z.string().nullable(),
   /** The AE title of the sensor that sent it (which room). */
   sentBy: z.string().nullable(),
+  /** The study date as the modality wrote it (YYYYMMDD), or null. */
+  studyDate: z.string().nullable(),
   /** data: URL of the thumbnail. */
   thumb200: z.string().nullable(),
 });
@@ -36,6 +38,20 @@ export const ingestProblemSchema = z.object({
   reason: z.string(),
   updatedAt: instantSchema,
 });
+
+/** One import job as the import screen follows it. */
+export const importJobSchema = z.object({
+  jobId: idSchema,
+  state: z.enum(ingestStates),
+  /** indexed (filed under a patient), inbox, duplicate (already known), assigned (from the inbox); null while running. */
+  outcome: z.enum(['indexed', 'inbox', 'duplicate', 'assigned']).nullable(),
+  /** The quarantine (or last failure) reason. */
+  reason: z.string().nullable(),
+  file: z.string().nullable(),
+  patientId: idSchema.nullable(),
+  dicomPatientId: z.string().nullable(),
+});
+export type ImportJob = z.infer<typeof importJobSchema>;
 
 export const ingestMethods = defineMethods({
   /** Queue counts per state and the latest problems, newest first. */
@@ -59,7 +75,52 @@ export const ingestMethods = defineMethods({
     output: z.object({ imageId: idSchema, appointmentId: idSchema.nullable() }),
     access: 'clinical',
   },
+  /**
+   * Files several inbox images under one patient in one transaction (a group, a selection split
+   * off a group, or two groups merged), each audited as `image.assign`. With `rememberDicomId`,
+   * the DICOM patient id the images carry (they must all carry the same one) is added to the
+   * patient's known ids, so future images with it match automatically. CONFLICT when one of them
+   * left the inbox meanwhile (nothing is filed then); NOT_FOUND for an unknown job or patient.
+   */
+  'ingest.assignMany': {
+    input: z.object({ jobIds: z.array(idSchema).min(1).max(500), patientId: idSchema, rememberDicomId: z.boolean().default(false) }).strict(),
+    output: z.object({ images: z.array(z.object({ jobId: idSchema, imageId: idSchema, appointmentId: idSchema.nullable() })), remembered: z.string().nullable() }),
+    access: 'clinical',
+  },
+  /**
+   * Queues a quarantined job again (its attempts start over). It ends like any job: filed if the
+   * cause is gone (file readable again, store back, conflict resolved), otherwise quarantined
+   * again with the reason. CONFLICT when the job is not quarantined.
+   */
+  'ingest.retry': {
+    input: z.object({ jobId: idSchema }).strict(),
+    output: z.object({ jobId: idSchema }),
+    access: 'clinical',
+  },
+  /**
+   * Removes a quarantined job for good (admin): the job row goes (its reason and file name are
+   * kept in the audit entry `ingest.discard`) and a file uploaded through the app is deleted.
+   * CONFLICT when the job is not quarantined.
+   */
+  'ingest.discard': {
+    input: z.object({ jobId: idSchema }).strict(),
+    output: z.object({ jobId: idSchema }),
+    access: 'admin',
+  },
+  /** Where the import jobs of an upload stand (the import screen's progress and summary). */
+  'ingest.jobs': {
+    input: z.object({ jobIds: z.array(idSchema).min(1).max(1000) }).strict(),
+    output: z.object({ jobs: z.array(importJobSchema) }),
+    access: 'clinical',
+  },
 });
+
+/** What `POST /upload/<batch>` answers: the import job made for the file, or why it was refused. */
+export const uploadResultSchema = z.union([
+  z.object({ ok: z.literal(true), jobId: idSchema }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.enum(['NOT_DICOM', 'TOO_LARGE', 'FORBIDDEN', 'INVALID_INPUT', 'UNAVAILABLE']), message: z.string() }) }),
+]);
+export type UploadResult = z.infer<typeof uploadResultSchema>;
 
 /** Pushed when the queue changes (jobs added, finished, failed). */
 export const ingestQueueEventSchema = z.object({ counts: ingestCountsSchema });
