@@ -24,6 +24,18 @@ export interface IpcTransportOptions {
   windows: () => readonly WindowContents[];
   /** Attaches the signed-in user to a window's session (sign-in lands here in a later issue). */
   resolveUser?: (sessionId: string) => CallContext['user'];
+  /** The transport session of a window (shared with the cusp:// routes, so both see one user). */
+  sessionOf?: (contents: object) => string;
+}
+
+/** One transport session per window (webContents), for as long as the window lives. */
+export function createWindowSessions(): (contents: object) => string {
+  const sessions = new WeakMap<object, string>();
+  return (contents) => {
+    let id = sessions.get(contents);
+    if (!id) sessions.set(contents, (id = `ipc-${randomUUID()}`));
+    return id;
+  };
 }
 
 /**
@@ -48,12 +60,7 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'send
  * every window on `cusp:event`. Returns a function that takes both down.
  */
 export function startIpcTransport(options: IpcTransportOptions): () => void {
-  const sessions = new WeakMap<object, string>();
-  const sessionOf = (sender: object): string => {
-    let id = sessions.get(sender);
-    if (!id) sessions.set(sender, (id = `ipc-${randomUUID()}`));
-    return id;
-  };
+  const sessionOf = options.sessionOf ?? createWindowSessions();
 
   options.ipcMain.handle(invokeChannel, (event, method: unknown, input: unknown) => {
     if (!isTrustedSender(event, options.windows())) {

@@ -8,12 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
 import { openApp, type App } from '../main/app/index.js';
 import { FileSecretStore } from '../main/storage/secrets.js';
+import type { CallContext } from '../main/app/context.js';
 import { rendererDistDir } from '../main/app/paths.js';
+import { createAppRoutes, type AppRoutes } from '../main/server/app-routes.js';
 import { appOrigin, appScheme, consultUrl, docsUrl } from './config.js';
 import { pickConsultDisplay } from './displays.js';
-import { startIpcTransport } from './ipc.js';
+import { createWindowSessions, startIpcTransport } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { createAppProtocolHandler, privilegedScheme } from './protocol.js';
+import { respondWithRoute } from './routes.js';
 import { osProtectsSecrets, ProtectedSecretStore } from './secrets.js';
 import { guardPermissions, guardWebContents } from './security.js';
 import { consultWindowOptions, mainWindowOptions } from './window-options.js';
@@ -38,6 +41,8 @@ if (app.requestSingleInstanceLock()) {
 
 function runShell(): void {
   let cusp: App | null = null;
+  let appRoutes: AppRoutes | null = null;
+  const windowSession = createWindowSessions();
   let stopIpc = () => {};
   let servicesClosed = false;
   let mainWindow: BrowserWindow | null = null;
@@ -60,8 +65,9 @@ function runShell(): void {
     // Let the services finish (database, workers) before the process ends.
     event.preventDefault();
     stopIpc();
-    cusp.services
-      .close()
+    (appRoutes?.close() ?? Promise.resolve())
+      .then(() => cusp!.auth.close())
+      .then(() => cusp!.services.close())
       .catch((error: unknown) => cusp?.services.log.error({ err: error }, 'closing services failed'))
       .finally(() => {
         servicesClosed = true;
@@ -88,9 +94,22 @@ function runShell(): void {
     const { services, dispatch } = cusp;
 
     guardPermissions(session.defaultSession);
-    // Image bytes (`cusp://app/img/…`) join here when main exposes its image route: pass `images`.
-    protocol.handle(appScheme, createAppProtocolHandler({ rendererDir: rendererDistDir }));
+    appRoutes = createAppRoutes(cusp);
+    const { routes } = appRoutes;
+    // cusp://app/img/… and main's other routes act for the clinician's window: the consultation
+    // window shows only what that window pushed, so it sees images as that signed-in user.
+    const mainWindowCall = (): CallContext => {
+      const sessionId = mainWindow ? windowSession(mainWindow.webContents) : 'no-window';
+      return { transport: 'ipc', workstation: services.config.workstation, sessionId, user: mainWindow ? (cusp?.resolveUser(sessionId) ?? null) : null };
+    };
+    const routeRequest = async (request: Request) => {
+      const path = new URL(request.url).pathname;
+      const route = Object.entries(routes).find(([prefix]) => path.startsWith(prefix))?.[1];
+      return route ? respondWithRoute(route, request, mainWindowCall()) : null;
+    };
+    protocol.handle(appScheme, createAppProtocolHandler({ rendererDir: rendererDistDir, routes: routeRequest }));
     stopIpc = startIpcTransport({
+      sessionOf: windowSession,
       ipcMain,
       dispatch,
       events: services.events,

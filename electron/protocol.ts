@@ -13,30 +13,34 @@ export const privilegedScheme: CustomScheme = {
   privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true },
 };
 
-/** Answers `cusp://app/img/…`: image bytes from main's cache or object store. */
-export type ImageRequestHandler = (request: Request) => Promise<Response>;
+/**
+ * Main's own routes on `cusp://app` (image bytes under /img/, shared PDFs under /shares/ …), the
+ * same handlers as under `cusp serve` (see routes.ts). Resolves null for a path that is not one of
+ * them.
+ */
+export type RouteRequestHandler = (request: Request) => Promise<Response | null>;
 
 export interface AppProtocolOptions {
   /** The built renderer (dist/renderer). */
   rendererDir: string;
-  /**
-   * Image bytes, the same paths as `/img/` under `cusp serve`. Until main provides its image
-   * route, `/img/` answers 404.
-   */
-  images?: ImageRequestHandler;
+  /** Main's routes, asked first; without them /img/ answers 404. */
+  routes?: RouteRequestHandler;
 }
 
 /**
  * The handler behind `protocol.handle('cusp', …)`. It serves exactly what `cusp serve` serves
- * (main/server/static.ts): the built renderer with the app's CSP, index.html for client-side
- * routes such as /consult, 403 for paths that leave the renderer folder; `/img/` goes to main.
+ * (main/server/static.ts): main's routes first, then the built renderer with the app's CSP,
+ * index.html for client-side routes such as /consult, 403 for paths that leave the renderer folder.
+ * /img/ never falls back to index.html.
  */
 export function createAppProtocolHandler(options: AppProtocolOptions): (request: Request) => Promise<Response> {
   return async (request) => {
     const url = new URL(request.url);
     if (url.protocol !== `${appScheme}:` || url.host !== appHost) return status(404);
+    const routed = await options.routes?.(request);
+    if (routed) return routed;
     if (request.method !== 'GET' && request.method !== 'HEAD') return status(405, { Allow: 'GET, HEAD' });
-    if (url.pathname.startsWith('/img/')) return options.images ? options.images(request) : status(404);
+    if (url.pathname.startsWith('/img/')) return status(404);
 
     const file = await resolveStaticFile(options.rendererDir, url.pathname);
     if (file === 'forbidden') return status(403);

@@ -4,15 +4,9 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openApp } from '../app/index.js';
 import { AppError } from '../app/errors.js';
-import { createImageAccess } from '../app/image-access.js';
-import { createImageExport } from '../app/image-export.js';
 import { rendererDistDir } from '../app/paths.js';
+import { createAppRoutes } from '../server/app-routes.js';
 import { startHttpServer } from '../server/http.js';
-import { createExportRoute } from '../server/export.js';
-import { createImageRoute } from '../server/images.js';
-import { createAppUploads } from '../server/upload.js';
-import { createShareDownloadRoute, createShareLinkRoute } from '../server/share.js';
-import { createShareService } from '../share/service.js';
 import { dataOption } from './common.js';
 
 export function serveCommand(program: Command): void {
@@ -26,8 +20,7 @@ export function serveCommand(program: Command): void {
         throw new AppError('UNAVAILABLE', `the app is not built (${rendererDistDir} is missing): run \`npm run build\``);
       }
       const app = await openApp({ dataDir: options.data, publishHealth: true });
-      const uploads = createAppUploads(app.services);
-      const shares = createShareService(app.services);
+      const { routes, publicRoutes, close: closeRoutes } = createAppRoutes(app);
       const server = await startHttpServer({
         dispatch: app.dispatch,
         events: app.services.events,
@@ -36,11 +29,8 @@ export function serveCommand(program: Command): void {
         staticDir: rendererDistDir,
         port: options.port,
         resolveUser: app.resolveUser,
-        routes: {
-          '/img/': createImageRoute({ ...createImageAccess(app.services), exportRoute: createExportRoute(createImageExport(app.services)) }),
-          '/shares/': createShareDownloadRoute(shares),
-        },
-        publicRoutes: { '/share/': createShareLinkRoute(shares, app.services.config.workstation) },
+        routes,
+        publicRoutes,
       });
       console.log(`Cusp is running at ${server.url}`);
       console.log('Open that address in a browser on this computer. Press Ctrl+C to stop.');
@@ -50,7 +40,7 @@ export function serveCommand(program: Command): void {
         process.once('SIGTERM', stop);
       });
       await server.close();
-      await uploads.runner.close();
+      await closeRoutes();
       app.auth.close();
       await app.services.close();
     });

@@ -167,6 +167,23 @@ describe('electron/main', () => {
     expect(result).toMatchObject({ ok: true, value: { name: 'Cusp', dataDir: state.userData } });
   });
 
+  it("answers cusp://app/img/ with main's image route, as the main window's signed-in user", async () => {
+    const { main } = await import('../../main/cli/index.js');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    expect(await main(['node', 'cusp', 'demo', '--patients', '1', '--data', state.userData])).toBe(0);
+    log.mockRestore();
+    await launch();
+    const serveCusp = electron.protocol.handle.mock.calls[0]![1] as unknown as (request: Request) => Promise<Response>;
+    const image = 'cusp://app/img/6f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b/view';
+    expect((await serveCusp(new Request(image))).status).toBe(403); // nobody signed in
+    const [, invoke] = electron.ipcMain.handle.mock.calls[0] as unknown as [string, (...args: unknown[]) => Promise<{ ok: boolean }>];
+    const window = mainWindow();
+    const signedIn = await invoke({ sender: window.webContents, senderFrame: window.webContents.mainFrame }, 'auth.signIn', { username: 'dr.lavoie', password: 'demo-cusp-2026' });
+    expect(signedIn).toMatchObject({ ok: true });
+    expect((await serveCusp(new Request(image))).status).toBe(404); // allowed; no such image
+    expect((await serveCusp(new Request('cusp://app/index.html'))).status).toBe(200);
+  });
+
   it('opens a locked-down main window on cusp://app, with the French menu by default', async () => {
     await launch();
     const window = mainWindow();

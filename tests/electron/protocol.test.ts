@@ -1,5 +1,5 @@
 // Pins down the cusp:// protocol: the built renderer with the app's CSP, index.html for
-// client-side routes, nothing outside the renderer folder, /img/ handed to main.
+// client-side routes, nothing outside the renderer folder, main's routes (/img/ …) asked first.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -87,12 +87,18 @@ describe('cusp:// protocol', () => {
     expect(await head.text()).toBe('');
   });
 
-  it('hands /img/ to main, and answers 404 there until main provides images', async () => {
+  it("asks main's routes first (any method), and answers 404 under /img/ when they do not take it", async () => {
     expect((await get('cusp://app/img/abc/preview')).status).toBe(404);
-    const images = vi.fn(async (request: Request) => new Response(`bytes of ${new URL(request.url).pathname}`, { status: 200 }));
-    const handler = createAppProtocolHandler({ rendererDir, images });
-    const response = await handler(new Request('cusp://app/img/abc/preview'));
-    expect(await response.text()).toBe('bytes of /img/abc/preview');
-    expect(images).toHaveBeenCalledOnce();
+    const routes = vi.fn(async (request: Request) => {
+      const path = new URL(request.url).pathname;
+      return path.startsWith('/img/') || path.startsWith('/uploads') ? new Response(`${request.method} ${path}`, { status: 200 }) : null;
+    });
+    const handler = createAppProtocolHandler({ rendererDir, routes });
+    expect(await (await handler(new Request('cusp://app/img/abc/preview'))).text()).toBe('GET /img/abc/preview');
+    expect(await (await handler(new Request('cusp://app/uploads', { method: 'POST', body: 'x' }))).text()).toBe('POST /uploads');
+    // Not a route: the renderer's files, as before.
+    expect((await handler(new Request('cusp://app/index.html'))).headers.get('content-type')).toMatch(/text\/html/);
+    expect((await handler(new Request('cusp://app/index.html', { method: 'POST' }))).status).toBe(405);
+    expect(routes).toHaveBeenCalledTimes(4);
   });
 });
