@@ -29,6 +29,7 @@ export function createAppRoutes(app: App): AppRoutes {
     routes: {
       '/img/': createImageRoute({ ...createImageAccess(app.services), exportRoute: createExportRoute(createImageExport(app.services)) }),
       '/shares/': createShareDownloadRoute(shares),
+      '/upload/': uploads.route,
     },
     publicRoutes: { '/share/': createShareLinkRoute(shares, app.services.config.workstation) },
     close: () => uploads.runner.close(),
