@@ -1,11 +1,12 @@
 import { useTranslation } from 'react-i18next';
 import { useCall } from '../api/CuspProvider.js';
 import { useCan } from '../features/auth/AuthProvider.js';
+import { AdminSettings, MyLanguageCard } from '../features/settings/AdminSettings.js';
 import { MyPasswordCard, PracticeSettings } from '../features/settings/PracticeSettings.js';
 import { ErrorMessage } from '../shell/ErrorMessage.js';
 import { PageHeading } from './PlaceholderPage.js';
 
-/** Everyone sees what this workstation is connected to; administrators also set up the practice. */
+/** Everyone sees what this workstation is connected to and picks their language; administrators also set up the practice. */
 export function SettingsPage() {
   const { t } = useTranslation();
   const can = useCan();
@@ -13,6 +14,8 @@ export function SettingsPage() {
     <>
       <PageHeading title={t('settings.title')} lead={t('settings.lead')} />
       {can('admin') && <PracticeSettings />}
+      {can('admin') && <AdminSettings />}
+      <MyLanguageCard />
       <MyPasswordCard />
       <AboutWorkstation />
     </>

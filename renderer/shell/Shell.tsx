@@ -4,6 +4,7 @@ import type { Access } from '../../contract/index.js';
 import { useCan } from '../features/auth/AuthProvider.js';
 import { UserMenu } from '../features/auth/UserMenu.js';
 import { useActivity } from '../features/auth/useActivity.js';
+import { useSignedInLanguage } from '../features/settings/useSignedInLanguage.js';
 import { PatientsRoute } from '../features/patients/PatientsRoute.js';
 import { SchedulePage } from '../features/schedule/SchedulePage.js';
 import { ForbiddenPage } from '../pages/ForbiddenPage.js';
@@ -34,6 +35,7 @@ export function Shell() {
   const path = useRoutePath();
   const can = useCan();
   useActivity(true);
+  useSignedInLanguage();
   const bare = path.split('?')[0]!; // e.g. #/schedule?patient=<id> opens the schedule for that patient
   const route = routes.find((r) => bare === r.path || bare.startsWith(`${r.path}/`));
   const Page = !route ? NotFoundPage : can(route.access) ? route.Page : ForbiddenPage;
