@@ -4,6 +4,7 @@ import { useCall } from '../../api/CuspProvider.js';
 import { ErrorMessage } from '../../shell/ErrorMessage.js';
 import { useCan } from '../auth/AuthProvider.js';
 import { ageOn, formatDate, formatDateTime, fullName, imageHref, patientHref } from './format.js';
+import { mountsHref } from '../mounts/links.js';
 
 /**
  * The chart: who the patient is, what to watch for, their appointments, their images and —
@@ -34,6 +35,11 @@ export function PatientChart({ id }: { id: string }) {
           <a className="button" href={patientHref(patient.id, 'edit')}>
             {t('patients.edit')}
           </a>
+          {can('imaging.view') && (
+            <a className="button" href={mountsHref(patient.id)}>
+              {t('mounts.open')}
+            </a>
+          )}
           <a className="button primary" href={`#/schedule?patient=${patient.id}`}>
             {t('patients.book')}
           </a>

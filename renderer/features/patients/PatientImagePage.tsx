@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useCall, useCusp } from '../../api/CuspProvider.js';
 import { ErrorMessage } from '../../shell/ErrorMessage.js';
 import { patientHref } from './format.js';
+import { CompareWithPrevious } from '../mounts/CompareWithPrevious.js';
 
 // Cornerstone is large: it loads only when someone opens an image.
 const Viewer = lazy(() => import('../../viewer/Viewer.js').then((module) => ({ default: module.Viewer })));
@@ -18,6 +19,7 @@ export function PatientImagePage({ patientId, imageId }: { patientId: string; im
     <div className="image-page">
       <p>
         <a href={patientHref(patientId)}>{t('patients.image.back')}</a>
+        {image && <CompareWithPrevious patientId={patientId} imageId={image.id} />}
       </p>
       <h1 id="page-title" tabIndex={-1} className="visually-hidden">
         {t('patients.image.title')}

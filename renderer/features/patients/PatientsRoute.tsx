@@ -3,13 +3,21 @@ import { PatientChart } from './PatientChart.js';
 import { PatientFormPage } from './PatientForm.js';
 import { PatientImagePage } from './PatientImagePage.js';
 import { PatientSearchPage } from './PatientSearchPage.js';
+import { ComparePage } from '../mounts/ComparePage.js';
+import { MountsPage } from '../mounts/MountsPage.js';
 
-/** #/patients, #/patients/new, #/patients/<id>, #/patients/<id>/edit, #/patients/<id>/images/<imageId> */
+/**
+ * #/patients, #/patients/new, #/patients/<id>, #/patients/<id>/edit, #/patients/<id>/images/<imageId>,
+ * #/patients/<id>/mounts[/<mountId>], #/patients/<id>/compare?images=<id1>,<id2>[,…]
+ */
 export function PatientsRoute() {
-  const [, , id, action, imageId] = useRoutePath().split('/');
+  const [path = '', query = ''] = useRoutePath().split('?');
+  const [, , id, action, imageId] = path.split('/');
   if (!id) return <PatientSearchPage />;
   if (id === 'new') return <PatientFormPage />;
   if (action === 'edit') return <PatientFormPage id={id} />;
   if (action === 'images' && imageId) return <PatientImagePage patientId={id} imageId={imageId} />;
+  if (action === 'mounts') return <MountsPage patientId={id} mountId={imageId} />;
+  if (action === 'compare') return <ComparePage patientId={id} query={query} />;
   return <PatientChart id={id} />;
 }
