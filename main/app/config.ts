@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { languageSchema } from '../../contract/index.js';
+import type { DatabaseSettings } from '../db/database.js';
+import type { SecretStore } from '../storage/secrets.js';
 import { describeIssues } from './dispatcher.js';
 import { AppError } from './errors.js';
 
@@ -109,4 +111,17 @@ export function redactUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** The secret holding the PostgreSQL password (never in config.json). */
+export const databasePasswordSecret = 'database.password';
+
+/**
+ * How to reach the configured database: the SQLite file in the data folder, or PostgreSQL with its
+ * password from the secret store (CUSP_DATABASE_PASSWORD overrides it, for headless agents and CI).
+ */
+export async function databaseSettings(config: Config, dataDir: string, secrets: SecretStore): Promise<DatabaseSettings> {
+  if (config.database.client === 'sqlite') return { client: 'sqlite', filename: resolveInDataDir(dataDir, config.database.filename) };
+  const password = process.env.CUSP_DATABASE_PASSWORD ?? (await secrets.get(databasePasswordSecret));
+  return { client: 'postgres', url: config.database.url, ...(password ? { password } : {}) };
 }

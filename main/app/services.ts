@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config } from './config.js';
-import { loadConfig, resolveInDataDir } from './config.js';
+import { databaseSettings, loadConfig } from './config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { DerivePool } from '../imaging/pool.js';
@@ -59,10 +59,10 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
   const events = new EventBus();
   const closers: Array<() => Promise<void> | void> = [];
 
-  const database = await openPracticeDatabase(config, dataDir, log);
+  const secrets = options.secrets ?? FileSecretStore.inDataDir(dataDir);
+  const database = await openPracticeDatabase(config, dataDir, secrets, log);
   if (database.db) closers.push(() => database.db!.close());
 
-  const secrets = options.secrets ?? FileSecretStore.inDataDir(dataDir);
   const storage = await openImageStore(config, dataDir, secrets, log);
   closers.push(() => storage.service?.close());
   let stopDraining: (() => void) | null = null;
@@ -151,11 +151,8 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
  * Opens the configured database and brings its schema up to date. A database that cannot be
  * reached does not stop the app: health says so and calls that need it get UNAVAILABLE.
  */
-async function openPracticeDatabase(config: Config, dataDir: string, log: Logger): Promise<{ db: Database | null; failure: string }> {
-  const settings =
-    config.database.client === 'sqlite'
-      ? { client: 'sqlite' as const, filename: resolveInDataDir(dataDir, config.database.filename) }
-      : { client: 'postgres' as const, url: config.database.url, password: process.env.CUSP_DATABASE_PASSWORD };
+async function openPracticeDatabase(config: Config, dataDir: string, secrets: SecretStore, log: Logger): Promise<{ db: Database | null; failure: string }> {
+  const settings = await databaseSettings(config, dataDir, secrets);
   const knexLog = { warn: (message: string) => log.warn({ client: settings.client }, message) };
   let db: Database | null = null;
   try {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { loadConfig, resolveInDataDir } from '../app/config.js';
+import { databaseSettings, loadConfig } from '../app/config.js';
 import { practicePresetLoader } from '../app/compression.js';
 import { AppError } from '../app/errors.js';
 import type { Logger } from '../app/log.js';
@@ -24,7 +24,7 @@ export interface IngestRuntime {
 /**
  * Opens the data folder's database (migrated to the latest schema), the image store (main/storage:
  * file, s3 or azure by URL, credentials from `<data>/secrets.json`) and a worker pool for
- * derivation. The PostgreSQL password comes from CUSP_DATABASE_PASSWORD.
+ * derivation. The PostgreSQL password comes from the secret store or CUSP_DATABASE_PASSWORD.
  */
 export async function openIngestRuntime(
   dataDir: string,
@@ -32,11 +32,8 @@ export async function openIngestRuntime(
   options: { store?: string; practice?: string; threads?: number },
 ): Promise<IngestRuntime> {
   const config = await loadConfig(dataDir);
-  const db = await openDatabase(
-    config.database.client === 'sqlite'
-      ? { client: 'sqlite', filename: resolveInDataDir(dataDir, config.database.filename) }
-      : { client: 'postgres', url: config.database.url, ...(process.env.CUSP_DATABASE_PASSWORD ? { password: process.env.CUSP_DATABASE_PASSWORD } : {}) },
-  );
+  const secrets = FileSecretStore.inDataDir(dataDir);
+  const db = await openDatabase(await databaseSettings(config, dataDir, secrets));
   let pool: DerivePool | null = null;
   let closeStore: () => Promise<void> = async () => undefined;
   try {
@@ -44,7 +41,7 @@ export async function openIngestRuntime(
     const practiceId = await resolvePracticeId(db, options.practice);
     // Ingest writes to the backend itself and reads each object back from it: while the store is
     // unreachable jobs wait, and Orthanc (or the imported file) keeps the original meanwhile.
-    const store: ObjectStore = await openStore({ url: options.store ?? config.store.url, dataDir, secrets: FileSecretStore.inDataDir(dataDir), residency: config.store.residency });
+    const store: ObjectStore = await openStore({ url: options.store ?? config.store.url, dataDir, secrets, residency: config.store.residency });
     closeStore = () => store.close();
     log.debug({ practiceId }, 'ingest runtime open');
     pool = new DerivePool({ threads: options.threads ?? Math.max(1, availableParallelism()) });

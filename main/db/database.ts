@@ -143,12 +143,22 @@ function openSqlite(settings: Extract<DatabaseSettings, { client: 'sqlite' }>): 
   });
 }
 
+/**
+ * pg lets every field parsed from a connection string override the separate options (a URL without
+ * a password would unset the one from the secret store), so the password goes into the URL itself.
+ */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
 function openPostgres(settings: Extract<DatabaseSettings, { client: 'postgres' }>): Knex {
   return knexFactory({
     client: 'pg',
     connection: {
-      connectionString: settings.url,
-      ...(settings.password !== undefined ? { password: settings.password } : {}),
+      connectionString: withPassword(settings.url, settings.password),
       // Every session in UTC so timestamps read and written as text never shift.
       options: '-c TimeZone=UTC',
     },
