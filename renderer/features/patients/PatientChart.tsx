@@ -3,6 +3,7 @@ import type { Appointment, ImageRecord, PatientDetail } from '../../../contract/
 import { useCall } from '../../api/CuspProvider.js';
 import { ErrorMessage } from '../../shell/ErrorMessage.js';
 import { useCan } from '../auth/AuthProvider.js';
+import { SharePanel } from '../share/SharePanel.js';
 import { ageOn, formatDate, formatDateTime, fullName, imageHref, patientHref } from './format.js';
 import { mountsHref } from '../mounts/links.js';
 
@@ -66,6 +67,7 @@ export function PatientChart({ id }: { id: string }) {
       </div>
       {can('imaging.view') && <ImagingTimeline patientId={patient.id} />}
       {can('clinical') && <TreatmentPlans patientId={patient.id} />}
+      {can('clinical') && <SharePanel patientId={patient.id} />}
     </div>
   );
 }
