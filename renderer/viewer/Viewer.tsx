@@ -26,6 +26,8 @@ import {
   type Calibration,
   type DicomSpacingAttributes,
 } from './calibration.js';
+import { AnnotationSync, type SyncedAnnotation } from './annotation-sync.js';
+import type { AnnotationStore } from './annotation-store.js';
 import { imageIdFor, parseImageId, registerImage, type DisplayVariant } from './cusp-loader.js';
 import { viewerText, type ViewerKey } from './i18n/index.js';
 import { absoluteRange, presetRange, presetsFor, relativeRange, type PresetKey, type VoiRange } from './presets.js';
@@ -43,7 +45,14 @@ export interface ViewerProps {
   language: string;
   /** Save a manual calibration (mm per pixel; null removes it), e.g. through `imaging.calibrate`. */
   onCalibrate?: (mmPerPx: number | null) => Promise<void> | void;
+  /**
+   * Where annotations are kept (`contractAnnotationStore(client)` in the app): loaded on opening,
+   * saved on every change. Without one, drawings last as long as the page.
+   */
+  annotations?: AnnotationStore;
 }
+
+const exportFormats = ['png', 'jpeg', 'gsps'] as const;
 
 type ToolKey = 'windowLevel' | 'zoom' | 'pan' | 'length' | 'angle' | 'arrow' | 'freehand' | 'ellipse' | 'probe' | 'eraser' | 'calibrate';
 
@@ -106,7 +115,7 @@ type Status = { state: 'loading' } | { state: 'ready' } | { state: 'error'; reas
  * measurement, window presets per modality, view tools, annotations with undo/redo, calibrated
  * lengths (see calibration.ts) and manual calibration.
  */
-export function Viewer({ image, language, onCalibrate }: ViewerProps) {
+export function Viewer({ image, language, onCalibrate, annotations }: ViewerProps) {
   const t = useMemo(() => viewerText(language), [language]);
   const uid = useId().replace(/[^a-zA-Z0-9]/g, '');
   const engineId = `cusp-engine-${uid}`;
@@ -123,6 +132,10 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
   const masterLoad = useRef<Promise<void> | null>(null);
   const languageRef = useRef(language);
   languageRef.current = language;
+  const storeRef = useRef(annotations);
+  storeRef.current = annotations;
+  const sync = useRef<AnnotationSync | null>(null);
+  const calibrationUid = useRef<string | null>(null);
 
   const [status, setStatus] = useState<Status>({ state: 'loading' });
   const [variant, setVariant] = useState<DisplayVariant | null>(null);
@@ -135,6 +148,10 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
   const [arrowPrompt, setArrowPrompt] = useState<{ initial: string; done: (text: string | null) => void } | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
   const [preset, setPreset] = useState<PresetKey>('default');
+  const [synced, setSynced] = useState<SyncedAnnotation[] | null>(null);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [exportOpen, setExportOpen] = useState(false);
 
   const hasMaster = image.variants.includes('master');
   const viewport = useCallback(() => engine.current?.getViewport(viewportId) as Types.IStackViewport | undefined, [viewportId]);
@@ -151,7 +168,10 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
   /** Lengths and angles as the side panel lists them, from the drawn points and the Cusp calibration. */
   const refreshMeasurements = useCallback(() => {
     const list: Measurement[] = [];
+    const texts: Record<string, string> = {};
     for (const a of imageAnnotations(image.id)) {
+      const text = a.annotationUID ? measuredText(a, calibrationRef.current, languageRef.current) : undefined;
+      if (text && a.annotationUID) texts[a.annotationUID] = text;
       const toolName = a.metadata?.toolName;
       if (!a.annotationUID) continue;
       if (toolName === LengthTool.toolName) {
@@ -167,6 +187,8 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
       }
     }
     setMeasurements(list);
+    setValues(texts);
+    if (sync.current?.isLoaded) setSynced(sync.current.list());
   }, [image.id]);
 
   /** After a calibration change: Cornerstone re-reads the spacing, every drawing recomputes. */
@@ -252,15 +274,41 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
     setStatus({ state: 'loading' });
     setVariant(null);
     setMeasurements([]);
+    setSynced(null);
+    setSaveError(null);
+    const store = storeRef.current;
+    const annotationSync = store
+      ? new AnnotationSync({
+          imageId: image.id,
+          store,
+          isTransient: (uid) => uid === calibrationUid.current,
+          measuredText: (a) => measuredText(a, calibrationRef.current, languageRef.current),
+          onChange: (list) => {
+            if (!cancelled) setSynced(list);
+          },
+          onError: (message) => {
+            if (!cancelled) setSaveError(message);
+          },
+          render: () => engine.current?.getViewport(viewportId)?.render(),
+        })
+      : null;
+    sync.current = annotationSync;
+    if (annotationSync) for (const a of imageAnnotations(image.id)) annotationApi.state.removeAnnotation(a.annotationUID!);
 
     const onAnnotationChange = (event: Event) => {
       const detail = (event as CustomEvent<{ annotation?: ToolTypes.Annotation }>).detail;
       const a = detail?.annotation;
       if (event.type === ToolEnums.Events.ANNOTATION_COMPLETED && a && toolRef.current === 'calibrate' && a.metadata?.toolName === LengthTool.toolName) {
         const [p0, p1] = (a.data.handles?.points ?? []) as Types.Point3[];
-        if (p0 && p1 && a.annotationUID) setCalibrationLine({ uid: a.annotationUID, lengthPx: Math.hypot(p1[0] - p0[0], p1[1] - p0[1]) });
+        if (p0 && p1 && a.annotationUID) {
+          calibrationUid.current = a.annotationUID;
+          setCalibrationLine({ uid: a.annotationUID, lengthPx: Math.hypot(p1[0] - p0[0], p1[1] - p0[1]) });
+        }
       }
+      // A line being drawn with the calibrate tool is not an annotation.
+      if (event.type === ToolEnums.Events.ANNOTATION_ADDED && a?.annotationUID && toolRef.current === 'calibrate') calibrationUid.current = a.annotationUID;
       refreshMeasurements();
+      sync.current?.schedule();
     };
     const events = [ToolEnums.Events.ANNOTATION_ADDED, ToolEnums.Events.ANNOTATION_COMPLETED, ToolEnums.Events.ANNOTATION_MODIFIED, ToolEnums.Events.ANNOTATION_REMOVED];
 
@@ -275,12 +323,13 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
       for (const name of new Set(Object.values(toolNames))) {
         if (name === LengthTool.toolName) {
           group.addTool(name, {
-            getTextLines: (data: { cachedStats?: Record<string, { length?: number; unit?: string }> }, targetId: string) => {
+            getTextLines: (data: { label?: string; cachedStats?: Record<string, { length?: number; unit?: string }> }, targetId: string) => {
               const stats = data.cachedStats?.[targetId];
               if (stats?.length === undefined || Number.isNaN(stats.length)) return [];
               const unit = stats.unit === 'mm' ? 'mm' : 'px';
               const estimated = unit === 'mm' && calibrationRef.current.unit === 'mm' && calibrationRef.current.estimated;
-              return [formatLength({ value: stats.length, unit, estimated }, languageRef.current)];
+              const value = formatLength({ value: stats.length, unit, estimated }, languageRef.current);
+              return data.label ? [value, data.label] : [value];
             },
           });
         } else if (name === ArrowAnnotateTool.toolName) {
@@ -307,11 +356,20 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
       for (const v of ['preview', 'view'] as const) if (image.variants.includes(v)) sequence.push(v);
       if (sequence.length === 0 && hasMaster) sequence.push('master');
       let lastError: unknown = null;
+      let annotationsLoaded = false;
       for (const next of sequence) {
         if (cancelled || shown.current === 'master') break;
         try {
           await show(next);
           if (!cancelled) setStatus({ state: 'ready' });
+          const vp = renderingEngine.getViewport(viewportId) as Types.IStackViewport | undefined;
+          if (annotationSync && vp && !cancelled && !annotationsLoaded) {
+            annotationsLoaded = true;
+            await annotationSync.load(vp).catch((error: unknown) => {
+              if (!cancelled) setSaveError(error instanceof Error ? error.message : String(error));
+            });
+            refreshMeasurements();
+          }
         } catch (error) {
           lastError = error;
         }
@@ -324,6 +382,15 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
     return () => {
       cancelled = true;
       for (const name of events) eventTarget.removeEventListener(name, onAnnotationChange);
+      if (annotationSync) {
+        // Unsaved drawings get a last save; then they leave the page state (the store has them).
+        annotationSync.dispose();
+        for (const a of imageAnnotations(image.id)) {
+          annotationApi.locking.setAnnotationLocked(a.annotationUID!, false);
+          annotationApi.state.removeAnnotation(a.annotationUID!);
+        }
+      }
+      sync.current = null;
       ToolGroupManager.destroyToolGroup(toolGroupId);
       engine.current?.destroy();
       engine.current = null;
@@ -468,6 +535,25 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
     recalibrateViewport();
   };
 
+  /** A label typed in the panel: on the drawing (Length shows it, an arrow's text is its label), then saved. */
+  const setLabel = (uid: string, label: string) => {
+    const a = annotationApi.state.getAnnotation(uid);
+    if (!a || a.isLocked) return;
+    (a.data as { label?: string }).label = label;
+    a.invalidated = true;
+    viewport()?.render();
+    refreshMeasurements();
+    sync.current?.schedule(0);
+  };
+  const removeDrawing = (uid: string) => {
+    const a = annotationApi.state.getAnnotation(uid);
+    if (!a || a.isLocked) return;
+    annotationApi.state.removeAnnotation(uid);
+    viewport()?.render();
+    refreshMeasurements();
+    sync.current?.schedule(0);
+  };
+
   const lossy = variant !== 'master' || image.lossy;
   const toolButtons: ToolKey[] = ['windowLevel', 'zoom', 'pan', 'length', 'angle', 'arrow', 'freehand', 'ellipse', 'probe', 'eraser', 'calibrate'];
   const shortcutFor = (run: string) => shortcuts.find((s) => s.run === run)?.key.toUpperCase();
@@ -522,6 +608,29 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
             ))}
           </select>
         </label>
+        {hasMaster ? (
+          <span className="viewer-export">
+            <button type="button" data-action="export" aria-haspopup="menu" aria-expanded={exportOpen} onClick={() => setExportOpen((open) => !open)}>
+              {t('export.button')}
+            </button>
+            {exportOpen ? (
+              <span className="viewer-export-menu" role="menu">
+                {exportFormats.map((format) => (
+                  <a
+                    key={format}
+                    role="menuitem"
+                    data-export={format}
+                    href={`/img/${encodeURIComponent(image.id)}/export?format=${format}`}
+                    download
+                    onClick={() => setExportOpen(false)}
+                  >
+                    {t(`export.${format}`)}
+                  </a>
+                ))}
+              </span>
+            ) : null}
+          </span>
+        ) : null}
         <button type="button" data-action="help" aria-expanded={helpOpen} onClick={() => setHelpOpen((open) => !open)}>
           {t('actions.help')}
         </button>
@@ -592,6 +701,34 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
               </li>
             ))}
           </ul>
+
+          {annotations ? (
+            <>
+              <h2>{t('annotations.title')}</h2>
+              {saveError ? (
+                <p className="viewer-save-error" role="alert">
+                  {t('annotations.saveFailed', { reason: saveError })}{' '}
+                  <button type="button" onClick={() => sync.current?.retry()}>
+                    {t('annotations.retry')}
+                  </button>
+                </p>
+              ) : null}
+              {synced?.length === 0 ? <p>{t('annotations.empty')}</p> : null}
+              <ul className="viewer-annotations" data-loaded={synced !== null}>
+                {(synced ?? []).map((a) => (
+                  <AnnotationRow
+                    key={a.uid}
+                    item={a}
+                    value={values[a.uid] ?? ''}
+                    t={t}
+                    language={language}
+                    onLabel={(label) => setLabel(a.uid, label)}
+                    onDelete={() => removeDrawing(a.uid)}
+                  />
+                ))}
+              </ul>
+            </>
+          ) : null}
         </aside>
       </div>
 
@@ -657,6 +794,92 @@ export function Viewer({ image, language, onCalibrate }: ViewerProps) {
       ) : null}
     </section>
   );
+}
+
+/** One annotation in the side panel: tool, label (editable by its author or an admin), value, author, time. */
+function AnnotationRow({
+  item,
+  value,
+  t,
+  language,
+  onLabel,
+  onDelete,
+}: {
+  item: SyncedAnnotation;
+  value: string;
+  t: ReturnType<typeof viewerText>;
+  language: string;
+  onLabel: (label: string) => void;
+  onDelete: () => void;
+}) {
+  const editable = item.record ? item.record.editable : true;
+  const [draft, setDraft] = useState(item.label);
+  useEffect(() => setDraft(item.label), [item.label]);
+  const commit = () => {
+    if (draft !== item.label) onLabel(draft);
+  };
+  const when = item.record ? new Intl.DateTimeFormat(language, { dateStyle: 'short', timeStyle: 'short' }).format(new Date(item.record.updatedAt)) : '';
+  return (
+    <li data-uid={item.uid} data-annotation-id={item.record?.id ?? ''} data-tool={item.tool} data-editable={editable} data-state={item.state}>
+      <span className="viewer-annotation-tool">{toolLabel(item.tool, t)}</span> {value ? <output>{value}</output> : null}
+      {editable ? (
+        <label>
+          {t('annotations.label')}
+          <input
+            name="label"
+            value={draft}
+            maxLength={500}
+            onChange={(event) => setDraft(event.target.value)}
+            onBlur={commit}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter') commit();
+            }}
+          />
+        </label>
+      ) : (
+        <span className="viewer-annotation-label">{item.label}</span>
+      )}
+      <small>
+        {item.record ? t('annotations.by', { author: item.record.authorName, time: when }) : null}
+        {item.state === 'pending' ? ` ${t('annotations.saving')}` : item.state === 'error' ? ` ${t('annotations.notSaved')}` : ''}
+        {!editable ? ` · ${t('annotations.locked')}` : ''}
+      </small>
+      {editable ? (
+        <button type="button" data-action="delete-annotation" onClick={onDelete}>
+          {t('annotations.delete')}
+        </button>
+      ) : null}
+    </li>
+  );
+}
+
+const toolKeys: Record<string, ViewerKey> = {
+  [LengthTool.toolName]: 'tools.length',
+  [AngleTool.toolName]: 'tools.angle',
+  [ArrowAnnotateTool.toolName]: 'tools.arrow',
+  [PlanarFreehandROITool.toolName]: 'tools.freehand',
+  [EllipticalROITool.toolName]: 'tools.ellipse',
+  [ProbeTool.toolName]: 'tools.probe',
+};
+const toolLabel = (tool: string, t: ReturnType<typeof viewerText>) => (toolKeys[tool] ? t(toolKeys[tool]) : tool);
+
+/** The measured value of a drawing as the viewer shows it (length with the Cusp calibration, angle, area, probe). */
+function measuredText(a: ToolTypes.Annotation, calibration: Calibration, language: string): string | undefined {
+  const toolName = a.metadata?.toolName;
+  const number = (value: number) => new Intl.NumberFormat(language, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
+  if (toolName === LengthTool.toolName) {
+    const [p0, p1] = (a.data.handles?.points ?? []) as Types.Point3[];
+    if (!p0 || !p1) return undefined;
+    return formatLength(measureLength(calibration, [p0[0], p0[1]], [p1[0], p1[1]]), language);
+  }
+  const stats = Object.values((a.data as { cachedStats?: Record<string, Record<string, unknown>> }).cachedStats ?? {})[0];
+  if (!stats) return undefined;
+  if (toolName === AngleTool.toolName && typeof stats.angle === 'number' && !Number.isNaN(stats.angle)) return `${number(stats.angle)}°`;
+  if ((toolName === EllipticalROITool.toolName || toolName === PlanarFreehandROITool.toolName) && typeof stats.area === 'number' && !Number.isNaN(stats.area)) {
+    return `${number(stats.area)} ${String(stats.areaUnit ?? 'px²')}`;
+  }
+  if (toolName === ProbeTool.toolName && typeof stats.value === 'number') return number(stats.value);
+  return undefined;
 }
 
 function describeCalibration(calibration: Calibration, t: ReturnType<typeof viewerText>, language: string): string {

@@ -1,7 +1,8 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCall, useCusp } from '../../api/CuspProvider.js';
 import { ErrorMessage } from '../../shell/ErrorMessage.js';
+import { contractAnnotationStore } from '../../viewer/annotation-store.js';
 import { patientHref } from './format.js';
 import { CompareWithPrevious } from '../mounts/CompareWithPrevious.js';
 
@@ -14,6 +15,7 @@ export function PatientImagePage({ patientId, imageId }: { patientId: string; im
   const client = useCusp();
   const { value, error, reload } = useCall('imaging.forPatient', { patientId, limit: 2000 });
   const image = value?.images.find((candidate) => candidate.id === imageId);
+  const annotations = useMemo(() => contractAnnotationStore(client), [client]);
 
   return (
     <div className="image-page">
@@ -31,6 +33,7 @@ export function PatientImagePage({ patientId, imageId }: { patientId: string; im
           <Viewer
             image={image}
             language={i18n.language}
+            annotations={annotations}
             onCalibrate={async (mmPerPx) => {
               await client.call('imaging.calibrate', { id: image.id, version: image.version, mmPerPx });
               reload();
