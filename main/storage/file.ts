@@ -75,20 +75,9 @@ export class FileStore implements ObjectStore {
     const tier = options.tier ? checkTier(options.tier, fileTiers) : 'hot';
     await this.requireRoot(key);
     const temp = join(await this.tmpDir(key), randomUUID());
-    const hash = createHash('sha256');
-    let size = 0;
     try {
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          options.onProgress?.(size);
-          done(null, chunk);
-        },
-      });
-      // flush: fsync before close, so the rename below never exposes unwritten data.
-      await pipeline(toReadable(body), counter, createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }));
-      const sha256 = hash.digest('hex');
+      // fsync before close, so the rename below never exposes unwritten data.
+      const { size, sha256 } = Buffer.isBuffer(body) || body instanceof Uint8Array ? await writeBytes(temp, body, options.onProgress) : await writeStream(temp, body, options.onProgress);
       checkSha256(options.sha256, sha256, key);
       const target = this.dataPath(key);
       await inFolder(target, async () => {
@@ -293,6 +282,40 @@ export function mapFsError(error: unknown, key?: string): StorageError {
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new StorageError('AccessDenied', `The image folder refuses access (${code})`, { key, cause: error });
   if (code === 'EEXIST') return new StorageError('Conflict', 'An object already exists under this key', { key, cause: error });
   return new StorageError('Unavailable', `The image folder failed: ${code ?? message}`, { key, cause: error });
+}
+
+/**
+ * Bytes already in memory (what ingest stores): one write, hashed on this thread while the write
+ * runs on libuv's, then fsynced.
+ */
+async function writeBytes(path: string, body: Uint8Array, onProgress?: (bytes: number) => void): Promise<{ size: number; sha256: string }> {
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    const written = handle.writeFile(body);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    await written;
+    await handle.sync();
+    onProgress?.(body.byteLength);
+    return { size: body.byteLength, sha256 };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A stream of any length, hashed and counted as it goes through. */
+async function writeStream(path: string, body: Body, onProgress?: (bytes: number) => void): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      onProgress?.(size);
+      done(null, chunk);
+    },
+  });
+  await pipeline(toReadable(body), counter, createWriteStream(path, { flags: 'wx', mode: 0o600, flush: true }));
+  return { size, sha256: hash.digest('hex') };
 }
 
 async function fsync(path: string): Promise<void> {
