@@ -1,8 +1,10 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Appointment, ImageRecord, PatientDetail } from '../../../contract/index.js';
 import { useCall } from '../../api/CuspProvider.js';
 import { ErrorMessage } from '../../shell/ErrorMessage.js';
 import { useCan } from '../auth/AuthProvider.js';
+import { ImportPanel } from '../import/ImportPanel.js';
 import { SharePanel } from '../share/SharePanel.js';
 import { ageOn, formatDate, formatDateTime, fullName, imageHref, patientHref } from './format.js';
 import { mountsHref } from '../mounts/links.js';
@@ -15,6 +17,8 @@ export function PatientChart({ id }: { id: string }) {
   const { t, i18n } = useTranslation();
   const can = useCan();
   const { value: patient, error, reload } = useCall('patients.get', { id });
+  // Bumped when a drop-and-import on this chart ends: the image list is read again.
+  const [imagesVersion, setImagesVersion] = useState(0);
 
   if (error !== null) return <ErrorMessage error={error} onRetry={reload} />;
   if (!patient) return <p aria-busy="true">{t('common.loading')}</p>;
@@ -65,7 +69,8 @@ export function PatientChart({ id }: { id: string }) {
         </section>
         <Appointments patientId={patient.id} />
       </div>
-      {can('imaging.view') && <ImagingTimeline patientId={patient.id} />}
+      {can('imaging.view') && <ImagingTimeline key={imagesVersion} patientId={patient.id} />}
+      {can('clinical') && <ImportPanel patientId={patient.id} onImported={() => setImagesVersion((n) => n + 1)} />}
       {can('clinical') && <TreatmentPlans patientId={patient.id} />}
       {can('clinical') && <SharePanel patientId={patient.id} />}
     </div>
