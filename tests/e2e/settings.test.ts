@@ -57,15 +57,18 @@ async function rpc(page: Page, method: string, input: unknown): Promise<{ ok: bo
 }
 
 const section = (page: Page, name: string) => page.locator(`[data-section="${name}"]`);
-/** The whole page, or one section cut out of the full page (an element shot would show the sticky header over it). */
+/** The whole page, or one section of it. */
 async function shot(page: Page, name: string, which?: string): Promise<void> {
   if (!which) {
     await page.screenshot({ path: screenshotPath(`settings-${name}`), fullPage: true });
     return;
   }
+  // The shell scrolls inside its main area: a tall viewport shows the whole section below the header.
+  const viewport = page.viewportSize()!;
   const box = (await section(page, which).boundingBox())!;
-  const scrollY = await page.evaluate(() => window.scrollY);
-  await page.screenshot({ path: screenshotPath(`settings-${name}`), fullPage: true, clip: { x: box.x, y: box.y + scrollY, width: box.width, height: box.height } });
+  await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, Math.ceil(box.height) + 400) });
+  await section(page, which).screenshot({ path: screenshotPath(`settings-${name}`) });
+  await page.setViewportSize(viewport);
 }
 
 beforeAll(async () => {

@@ -72,13 +72,17 @@ export function settingsHandlers(services: Services): SettingsHandlers {
     },
 
     'settings.orthanc': () => orthancSettings(),
-    'settings.testOrthanc': async ({ url, username, password }) =>
-      testOrthanc({
-        url,
-        ...(username ? { username } : {}),
-        ...((password || (await services.secrets.get(orthancPasswordSecret))) ? { password: password || (await services.secrets.get(orthancPasswordSecret))! } : {}),
-      }),
+    'settings.testOrthanc': async ({ url, username, password }) => {
+      const saved = sameOrigin(url, services.config.orthanc?.url) ? await services.secrets.get(orthancPasswordSecret) : undefined;
+      const secret = password || saved;
+      return testOrthanc({ url, ...(username ? { username } : {}), ...(secret ? { password: secret } : {}) });
+    },
     'settings.saveOrthanc': async ({ url, username, password }, ctx) => {
+      const hasSaved = (await services.secrets.get(orthancPasswordSecret)) !== undefined;
+      if (!password && hasSaved && !sameOrigin(url, services.config.orthanc?.url)) {
+        // The saved password is only ever sent to the Orthanc it was saved for.
+        throw new AppError('INVALID_INPUT', 'password: type the password again for a new Orthanc address');
+      }
       await changeConfig((config) => {
         config.orthanc = { ...config.orthanc, url, ...(username ? { username } : { username: undefined }) };
       });
@@ -171,3 +175,13 @@ export function settingsHandlers(services: Services): SettingsHandlers {
 
 const describeCompression = (c: { preset: string; view: { format: string; quality: number } | null }) =>
   c.view ? `${c.preset}+view:${c.view.format}/${c.view.quality}` : c.preset;
+
+/** Whether two addresses are the same server (scheme, host and port); the saved password goes nowhere else. */
+function sameOrigin(a: string, b: string | undefined): boolean {
+  if (!b) return false;
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}

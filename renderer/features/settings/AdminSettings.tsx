@@ -346,7 +346,7 @@ function StorageCard() {
       {migration && migration.state !== 'idle' && (
         <div className="migration" data-state={migration.state} aria-live="polite">
           <h3>{t(`settingsAdmin.storage.migration.${migration.state}`, { to: migration.to })}</h3>
-          <progress max={Math.max(1, migration.total)} value={migration.done} aria-label={t('settingsAdmin.storage.migration.progressLabel')} />
+          <progress style={{ width: '100%' }} max={Math.max(1, migration.total)} value={migration.done} aria-label={t('settingsAdmin.storage.migration.progressLabel')} />
           <p className="migration-counts">
             {t('settingsAdmin.storage.migration.counts', {
               done: migration.done,

@@ -4,18 +4,20 @@
 // through the database, validated, audited without secrets), the Orthanc connection (password in
 // the secret store, never in config.json; an unreachable address said in words), the admin-only
 // access of each method, and the agent's once-a-night schedule.
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { presetFor } from '../../../main/app/compression.js';
 import { loadConfig } from '../../../main/app/config.js';
 import type { CallContext } from '../../../main/app/context.js';
 import { openApp, type App } from '../../../main/app/index.js';
 import { silentLogger } from '../../../main/app/log.js';
 import { describeStore } from '../../../main/app/store-settings.js';
+import { main } from '../../../main/cli/index.js';
 import { nightOf, startNightly } from '../../../main/cli/nightly.js';
 import { freeLoopbackPort } from '../../support/ports.js';
-import { scratchDir } from '../../support/paths.js';
+import { dicomData, scratchDir } from '../../support/paths.js';
 
 describe('config.json keys for the store, the cache and the nightly jobs', () => {
   it('defaults to Canada only, a 20 GB cache and 02:00, and refuses values out of bounds', async () => {
@@ -100,6 +102,26 @@ describe('settings methods', () => {
     expect(await app.dispatch('settings.compression', {}, ctx('front'))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
+  it('derives new images with the practice preset: the imported view is WebP and the master the original file', async () => {
+    const patientId = (await call('patients.create', { familyName: 'Tremblay', givenName: 'Hélène' })).id as string;
+    const file = dicomData('dental', 'IO_bitewing01_8bit_JPEGBaseline.dcm');
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await main(['node', 'cusp', 'import', file, '--patient', patientId, '--data', dataDir])).toBe(0);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    const knex = app.services.database().knex;
+    const image = await knex('images').where('patient_id', patientId).first('id');
+    const objects = await knex('stored_objects').where('image_id', image.id).select('variant', 'object_key', 'sha256');
+    const view = objects.find((o) => o.variant === 'view')!;
+    const viewBytes = await readFile(join(dataDir, 'objects', view.object_key));
+    expect(viewBytes.subarray(0, 4).toString('latin1')).toBe('RIFF');
+    expect(viewBytes.subarray(8, 12).toString('latin1')).toBe('WEBP');
+    const master = objects.find((o) => o.variant === 'master')!;
+    expect(master.sha256).toBe(createHash('sha256').update(await readFile(file)).digest('hex'));
+  });
+
   it('saves Orthanc with its password in the secret store only, and says in words when it cannot be reached', async () => {
     const port = await freeLoopbackPort();
     const url = `http://127.0.0.1:${port}`;
@@ -112,11 +134,17 @@ describe('settings methods', () => {
     expect(JSON.parse(config).orthanc).toEqual({ url: saved.url, username: 'cusp' });
     expect(config).not.toContain('orthanc-secret-1');
     expect(JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8'))['orthanc.password']).toBe('orthanc-secret-1');
+    // The saved password is never sent to another address, and not kept for one.
+    const elsewhere = `http://127.0.0.1:${await freeLoopbackPort()}`;
+    expect(await app.dispatch('settings.saveOrthanc', { url: elsewhere, username: 'cusp' }, ctx('admin'))).toMatchObject({
+      ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/password: type the password again/) },
+    });
+    expect(await call('settings.saveOrthanc', { url, username: 'cusp' })).toMatchObject({ passwordSaved: true });
     // The running app's health check uses the new address at once.
     expect((await app.services.health()).orthanc.state).toBe('unavailable');
     const entries = await audit('settings.orthanc');
     expect(JSON.stringify(entries)).not.toContain('orthanc-secret-1');
-    expect(entries[0]!.detail).toMatchObject({ passwordChanged: true });
+    expect(entries.map((e) => e.detail.passwordChanged)).toEqual([false, true]);
     expect(await app.dispatch('settings.orthanc', {}, ctx('front'))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
