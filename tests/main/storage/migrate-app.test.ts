@@ -1,7 +1,7 @@
 // Pins down the store migration the Settings screen runs in the app: real images imported by the
 // real pipeline move from the file store to a real s3rver in the background with progress; an
 // object that does not copy leaves the store unchanged; after a restart of the app the run resumes
-// where it stopped (objects already copied are not copied again), switches config.json and the
+// where it stopped — shown as interrupted when the process died mid-run — (objects already copied are not copied again), switches config.json and the
 // running app to the new store only once everything verified, and the images are then read from
 // S3 (the old folder removed).
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -79,9 +79,12 @@ describe('migrating the image store from the app', () => {
     // Restart the app: the run is remembered and resumes; only the repaired object is copied.
     await app.services.close();
     await writeFile(damaged, good);
+    // What a process killed mid-run leaves behind: its state file still says running.
+    const statePath = join(dataDir, 'storage', 'migrations', 'current.json');
+    await writeFile(statePath, JSON.stringify({ ...JSON.parse(await readFile(statePath, 'utf8')), state: 'running' }));
     app = await openApp({ dataDir, log: silentLogger });
     await call('auth.signIn', { username: 'admin', password: 'a-long-test-password' });
-    expect(await call('settings.migration', {})).toMatchObject({ state: 'failed', done: rows.length, failed: 1 });
+    expect(await call('settings.migration', {})).toMatchObject({ state: 'interrupted', done: rows.length, failed: 1 });
     await call('settings.resumeMigration', {});
     const done = await settled();
     expect(done).toMatchObject({ state: 'done', done: rows.length, total: rows.length, failed: 0 });
