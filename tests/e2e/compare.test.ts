@@ -205,3 +205,34 @@ describe('compare', () => {
     expect(await page.locator('.compare-viewports').count()).toBe(0);
   });
 });
+
+describe('CBCT in three planes', () => {
+  it('reconstructs an imported CT series as axial, coronal and sagittal views from the lossless masters', async () => {
+    await cli('import', dicomData('synthetic', 'CBCT_series'), '--patient', patientId);
+    const slices = await db.knex('images').where({ patient_id: patientId, modality: 'CT' }).select('id', 'series_id');
+    expect(slices).toHaveLength(24);
+    expect(new Set(slices.map((s) => s.series_id)).size).toBe(1);
+
+    const page = await signedInPage('dr.lavoie');
+    await page.goto(`${serve.origin}/#/patients/${patientId}/images/${slices[0]!.id}`);
+    await page.locator(`a[href="#/patients/${patientId}/mpr?series=${slices[0]!.series_id}"]`).click();
+    const box = page.locator('.mpr-viewports');
+    await expect.poll(() => box.getAttribute('data-state'), { timeout: 60_000 }).toBe('ready');
+    const slicesOf = (plane: string) => page.locator(`.compare-viewport[data-plane="${plane}"]`).getAttribute('data-slices');
+    // 24 axial slices of 192 × 192 pixels: 24 positions along the axial normal, 192 along the others.
+    await expect.poll(() => slicesOf('axial'), { timeout: 30_000 }).toBe('24');
+    expect(await slicesOf('coronal')).toBe('192');
+    expect(await slicesOf('sagittal')).toBe('192');
+    await page.waitForTimeout(500);
+    for (const i of [0, 1, 2]) expect((await canvasSpread(page, i)).spread).toBeGreaterThan(30);
+
+    // The wheel moves through the axial slices.
+    const axial = page.locator('.compare-viewport[data-plane="axial"]');
+    const before = await axial.getAttribute('data-slice');
+    const r = (await axial.boundingBox())!;
+    await page.mouse.move(r.x + r.width / 2, r.y + r.height / 2);
+    for (let i = 0; i < 4; i += 1) await page.mouse.wheel(0, 120);
+    await expect.poll(() => axial.getAttribute('data-slice')).not.toBe(before);
+    await page.screenshot({ path: screenshotPath('cbct-mpr') });
+  });
+});

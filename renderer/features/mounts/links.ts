@@ -10,3 +10,6 @@ export function parseCompareQuery(query: string): string[] {
   const raw = new URLSearchParams(query).get('images') ?? '';
   return [...new Set(raw.split(',').map((id) => id.trim()).filter(Boolean))];
 }
+
+/** #/patients/<patientId>/mpr?series=<seriesId>: a CT series in three planes. */
+export const mprHref = (patientId: string, seriesId: string) => `#/patients/${patientId}/mpr?series=${seriesId}`;

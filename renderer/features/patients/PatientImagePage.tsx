@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../shell/ErrorMessage.js';
 import { contractAnnotationStore } from '../../viewer/annotation-store.js';
 import { patientHref } from './format.js';
 import { CompareWithPrevious } from '../mounts/CompareWithPrevious.js';
+import { mprHref } from '../mounts/links.js';
 
 // Cornerstone is large: it loads only when someone opens an image.
 const Viewer = lazy(() => import('../../viewer/Viewer.js').then((module) => ({ default: module.Viewer })));
@@ -22,6 +23,11 @@ export function PatientImagePage({ patientId, imageId }: { patientId: string; im
       <p>
         <a href={patientHref(patientId)}>{t('patients.image.back')}</a>
         {image && <CompareWithPrevious patientId={patientId} imageId={image.id} />}
+        {image?.modality === 'CT' && (
+          <a className="button compare-previous" href={mprHref(patientId, image.seriesId)}>
+            {t('mounts.mpr.link')}
+          </a>
+        )}
       </p>
       <h1 id="page-title" tabIndex={-1} className="visually-hidden">
         {t('patients.image.title')}
