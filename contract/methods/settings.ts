@@ -119,6 +119,8 @@ export const storageSettingsSchema = z.object({
   cache: z.object({ maxBytes: z.number().nonnegative(), usedBytes: z.number().nonnegative() }),
   /** Objects written on this computer and waiting for the store. */
   outbox: z.number().int().nonnegative(),
+  /** Local hour at which `cusp agent` tiers the store and caches tomorrow's images (config.json `nightly.hour`). */
+  nightlyHour: z.number().int().min(0).max(23),
   health: z.object({ state: z.enum(['ok', 'unconfigured', 'unavailable']), message: z.string().optional() }),
   migration: migrationStatusSchema,
 });
@@ -168,7 +170,7 @@ const adminSettingsMethods = defineMethods({
   'settings.resumeMigration': { input: none, output: migrationStatusSchema, access: 'admin' },
   'settings.migration': { input: none, output: migrationStatusSchema, access: 'admin' },
   'settings.saveStoragePolicy': {
-    input: z.object({ residency: residencySchema, cacheMaxBytes: z.number().int().min(256e6).max(2e12) }).strict(),
+    input: z.object({ residency: residencySchema, cacheMaxBytes: z.number().int().min(256e6).max(2e12), nightlyHour: z.number().int().min(0).max(23).optional() }).strict(),
     output: ok,
     access: 'admin',
   },

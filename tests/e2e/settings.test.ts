@@ -127,6 +127,16 @@ describe('Settings for the administrator', () => {
     await expect.poll(async () => ((await rpc(page, 'app.health', {})).value as { orthanc: { state: string } }).orthanc.state).toBe('ok');
   });
 
+  it('saves the store policy: Canada only, cache size and the nightly hour in config.json', async () => {
+    const card = section(page, 'storage');
+    await card.getByLabel('Cache size (GB)').fill('8');
+    await card.getByLabel('Nightly jobs at').selectOption('3');
+    await card.getByRole('button', { name: 'Save the policy' }).click();
+    await card.getByText('Policy saved.', { exact: false }).waitFor();
+    const config = await loadConfig(dataDir);
+    expect([config.store.residency, config.cache.maxBytes, config.nightly.hour]).toEqual(['canada', 8e9, 3]);
+  });
+
   it('tests a new store: s3rver passes, a closed port fails in words', async () => {
     const card = section(page, 'storage');
     expect(await card.locator('.facts').getAttribute('data-store-kind')).toBe('file');

@@ -105,6 +105,7 @@ export function settingsHandlers(services: Services): SettingsHandlers {
         residency: config.store.residency,
         cache: { maxBytes: config.cache.maxBytes, usedBytes },
         outbox,
+        nightlyHour: config.nightly.hour,
         health,
         migration,
       };
@@ -126,15 +127,16 @@ export function settingsHandlers(services: Services): SettingsHandlers {
       return status;
     },
     'settings.migration': () => migrations.status(),
-    'settings.saveStoragePolicy': async ({ residency, cacheMaxBytes }, ctx) => {
+    'settings.saveStoragePolicy': async ({ residency, cacheMaxBytes, nightlyHour }, ctx) => {
       if (residency === 'canada' && !isInCanada(parseStoreUrl(services.config.store.url, services.dataDir))) {
         throw new AppError('INVALID_INPUT', 'The store in use is not in Canada: migrate to a Canadian store before choosing Canada only');
       }
       await changeConfig((config) => {
         config.store.residency = residency;
         config.cache.maxBytes = cacheMaxBytes;
+        if (nightlyHour !== undefined) config.nightly.hour = nightlyHour;
       });
-      await audit(services, ctx, 'settings.storage', { detail: { residency, cacheMaxBytes } });
+      await audit(services, ctx, 'settings.storage', { detail: { residency, cacheMaxBytes, ...(nightlyHour !== undefined ? { nightlyHour } : {}) } });
       return { ok: true as const };
     },
 

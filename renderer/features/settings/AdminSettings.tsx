@@ -150,7 +150,7 @@ function StorageCard() {
   const { t, i18n } = useTranslation();
   const client = useCusp();
   const { value: storage, error, reload } = useCall('settings.storage', {});
-  const [policy, setPolicy] = useState<{ residency: 'canada' | 'any'; cacheGb: string } | null>(null);
+  const [policy, setPolicy] = useState<{ residency: 'canada' | 'any'; cacheGb: string; nightlyHour: number } | null>(null);
   const [store, setStore] = useState(emptyStore);
   const [test, setTest] = useState<StoreTestResult | null>(null);
   const [migration, setMigration] = useState<MigrationStatus | null>(null);
@@ -160,7 +160,7 @@ function StorageCard() {
 
   useEffect(() => {
     if (!storage) return;
-    setPolicy((p) => p ?? { residency: storage.residency, cacheGb: String(storage.cache.maxBytes / 1e9) });
+    setPolicy((p) => p ?? { residency: storage.residency, cacheGb: String(storage.cache.maxBytes / 1e9), nightlyHour: storage.nightlyHour });
     setMigration(storage.migration);
   }, [storage]);
 
@@ -186,7 +186,7 @@ function StorageCard() {
   async function savePolicy(event: FormEvent) {
     event.preventDefault();
     if (!policy) return;
-    const result = await client.tryCall('settings.saveStoragePolicy', { residency: policy.residency, cacheMaxBytes: Math.round(Number(policy.cacheGb) * 1e9) });
+    const result = await client.tryCall('settings.saveStoragePolicy', { residency: policy.residency, cacheMaxBytes: Math.round(Number(policy.cacheGb) * 1e9), nightlyHour: policy.nightlyHour });
     if (!result.ok) return setFailure(result.error);
     setFailure(null);
     setNotice(t('settingsAdmin.storage.policySaved'));
@@ -261,6 +261,17 @@ function StorageCard() {
             </Field>
             <Field label={t('settingsAdmin.storage.cacheSize')} hint={t('settingsAdmin.storage.cacheHint')}>
               {(props) => <input {...props} type="number" min={0.25} max={2000} step={0.25} value={policy.cacheGb} onChange={(e) => setPolicy({ ...policy, cacheGb: e.target.value })} />}
+            </Field>
+            <Field label={t('settingsAdmin.storage.nightlyHour')} hint={t('settingsAdmin.storage.nightlyHint')}>
+              {(props) => (
+                <select {...props} value={policy.nightlyHour} onChange={(e) => setPolicy({ ...policy, nightlyHour: Number(e.target.value) })}>
+                  {Array.from({ length: 24 }, (_, hour) => (
+                    <option key={hour} value={hour}>
+                      {`${String(hour).padStart(2, '0')}:00`}
+                    </option>
+                  ))}
+                </select>
+              )}
             </Field>
           </div>
           <div className="form-actions">

@@ -150,11 +150,13 @@ describe('settings methods', () => {
 
   it("shows the store in use and refuses 'Canada only' while it is elsewhere", async () => {
     const storage = await call('settings.storage', {});
-    expect(storage).toMatchObject({ kind: 'file', region: 'local', inCanada: true, encrypted: false, residency: 'canada', cache: { maxBytes: 20e9 }, outbox: 0, migration: { state: 'idle' } });
-    await call('settings.saveStoragePolicy', { residency: 'any', cacheMaxBytes: 5e9 });
+    expect(storage).toMatchObject({ kind: 'file', region: 'local', inCanada: true, encrypted: false, residency: 'canada', cache: { maxBytes: 20e9 }, outbox: 0, nightlyHour: 2, migration: { state: 'idle' } });
+    await call('settings.saveStoragePolicy', { residency: 'any', cacheMaxBytes: 5e9, nightlyHour: 3 });
     expect((await loadConfig(dataDir)).cache.maxBytes).toBe(5e9);
+    expect((await loadConfig(dataDir)).nightly.hour).toBe(3);
+    expect(await call('settings.storage', {})).toMatchObject({ nightlyHour: 3 });
     expect((await loadConfig(dataDir)).store.residency).toBe('any');
-    expect((await audit('settings.storage'))[0]!.detail).toEqual({ residency: 'any', cacheMaxBytes: 5e9 });
+    expect((await audit('settings.storage'))[0]!.detail).toEqual({ residency: 'any', cacheMaxBytes: 5e9, nightlyHour: 3 });
     // A store in another country fails the probe under 'canada' before anything is written there.
     await call('settings.saveStoragePolicy', { residency: 'canada', cacheMaxBytes: 5e9 });
     const refused = await call('settings.testStore', { kind: 's3', region: 'eu-west-1', bucket: 'clinic-eu', accessKeyId: 'AKIA', secretAccessKey: 'x' });
