@@ -197,7 +197,7 @@ describe('POST /upload', () => {
         'X-Cusp-Session': options.session ?? 'dentist',
         'Content-Type': options.type ?? 'application/octet-stream',
       },
-      body,
+      body: new Uint8Array(body),
     });
   const batch = randomUUID();
   const batchDir = () => join(uploadsDirOf(dataDir), batch);
