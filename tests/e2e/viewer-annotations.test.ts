@@ -75,6 +75,40 @@ async function fetchInPage(page: Page, url: string): Promise<{ status: number; t
   return { status: result.status, type: result.type, bytes: Buffer.from(result.base64, 'base64') };
 }
 
+/** Drags with the left button between two points given as fractions of the viewer's canvas. */
+async function drag(page: Page, from: [number, number], to: [number, number]): Promise<void> {
+  const box = (await page.locator('.viewer-viewport canvas').first().boundingBox())!;
+  await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * ((from[0] + to[0]) / 2), box.y + box.height * ((from[1] + to[1]) / 2), { steps: 5 });
+  await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Where the (one) drawn length is on the page: its two ends, from Cornerstone's SVG layer. */
+async function lineOnPage(page: Page): Promise<{ start: [number, number]; end: [number, number]; middle: [number, number] }> {
+  const found = await page.evaluate(() => {
+    // The measured line; the dashed one links it to its text.
+    const line = document.querySelector<SVGLineElement>('.viewer-viewport svg line:not([stroke-dasharray])');
+    const svg = line?.ownerSVGElement;
+    if (!line || !svg) return null;
+    const box = svg.getBoundingClientRect();
+    const at = (name: string) => Number(line.getAttribute(name));
+    return [box.left + at('x1'), box.top + at('y1'), box.left + at('x2'), box.top + at('y2')] as const;
+  });
+  if (!found) throw new Error('no line drawn in the viewer');
+  const [x1, y1, x2, y2] = found;
+  return { start: [x1, y1], end: [x2, y2], middle: [(x1 + x2) / 2, (y1 + y2) / 2] };
+}
+
+async function dragPage(page: Page, from: [number, number], to: [number, number]): Promise<void> {
+  await page.mouse.move(from[0], from[1]);
+  await page.mouse.down();
+  await page.mouse.move((from[0] + to[0]) / 2, (from[1] + to[1]) / 2, { steps: 5 });
+  await page.mouse.move(to[0], to[1], { steps: 5 });
+  await page.mouse.up();
+}
+
 function toSegment(p: [number, number], a: [number, number], b: [number, number]): number {
   const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
   const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy)));
@@ -106,12 +140,7 @@ describe('viewer annotations through the contract', () => {
     await lavoie.locator('[data-tool="length"]').click();
     // Measuring loads the lossless master first.
     await expect.poll(() => lavoie.locator('.cusp-viewer').getAttribute('data-variant'), { timeout: 30_000 }).toBe('master');
-    const box = (await lavoie.locator('.viewer-viewport canvas').first().boundingBox())!;
-    await lavoie.mouse.move(box.x + box.width * 0.35, box.y + box.height * 0.4);
-    await lavoie.mouse.down();
-    await lavoie.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 5 });
-    await lavoie.mouse.move(box.x + box.width * 0.65, box.y + box.height * 0.6, { steps: 5 });
-    await lavoie.mouse.up();
+    await drag(lavoie, [0.35, 0.4], [0.65, 0.6]);
 
     await expect.poll(() => rows(lavoie).getAttribute('data-state'), { timeout: 15_000 }).toBe('saved');
     value = (await rows(lavoie).locator('output').textContent())!;
@@ -135,12 +164,26 @@ describe('viewer annotations through the contract', () => {
     expect((await liveAnnotations())[0].version).toBe(1);
   });
 
+  it('saves a moved handle', async () => {
+    const before = (await liveAnnotations())[0];
+    // Window/level is the active tool; a drawing's handle can still be picked up and moved.
+    const { end } = await lineOnPage(lavoie);
+    await dragPage(lavoie, end, [end[0] - 40, end[1] + 25]);
+    await expect.poll(async () => (await liveAnnotations())[0]?.version, { timeout: 15_000 }).toBe(2);
+    const moved = JSON.parse((await liveAnnotations())[0].geometry) as { points: Array<[number, number]> };
+    const original = JSON.parse(before.geometry) as { points: Array<[number, number]> };
+    expect(moved.points[0]).toEqual(original.points[0]);
+    expect(moved.points[1]).not.toEqual(original.points[1]);
+    await expect.poll(() => rows(lavoie).getAttribute('data-state')).toBe('saved');
+    value = (await rows(lavoie).locator('output').textContent())!;
+  });
+
   it('edits the label (accents and non-latin text survive)', async () => {
     const input = rows(lavoie).locator('input[name="label"]');
     await input.fill(label);
     await input.press('Enter');
     await expect.poll(async () => (await liveAnnotations())[0]?.label, { timeout: 15_000 }).toBe(label);
-    expect((await liveAnnotations())[0].version).toBe(2);
+    expect((await liveAnnotations())[0].version).toBe(3);
     await lavoie.reload();
     await openImage(lavoie);
     await expect.poll(() => rows(lavoie).locator('input[name="label"]').inputValue(), { timeout: 15_000 }).toBe(label);
@@ -168,6 +211,16 @@ describe('viewer annotations through the contract', () => {
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0].detail)).toMatchObject({ method: 'annotations.delete', annotationId: row.id });
     expect(await liveAnnotations()).toHaveLength(1);
+
+    // Locked in their viewer too: a handle does not move, the eraser does not remove it.
+    const line = await lineOnPage(chen);
+    await dragPage(chen, line.start, [line.start[0] - 40, line.start[1] - 30]);
+    await chen.locator('[data-tool="eraser"]').click();
+    await chen.mouse.click(...line.middle);
+    await chen.waitForTimeout(1500);
+    expect(await rows(chen).count()).toBe(1);
+    expect((await liveAnnotations())[0]).toMatchObject({ version: row.version, geometry: row.geometry });
+    expect(await db.knex('audit_log').where({ action: 'annotation.save', user_id: chenId })).toHaveLength(0);
   });
 
   it('exports the master with the annotation burned in (PNG, JPEG) and as a GSPS, each audited', async () => {
@@ -239,9 +292,12 @@ describe('viewer annotations through the contract', () => {
     expect(exports.every((e) => e.patient_id === patientId)).toBe(true);
   });
 
-  it('deletes it: gone after a reload, history kept', async () => {
+  it('deletes it with the eraser: gone after a reload, history kept', async () => {
     const [row] = await liveAnnotations();
-    await rows(lavoie).locator('[data-action="delete-annotation"]').click();
+    // The eraser on the line, as chen did: on the author's screen it removes it.
+    const { middle } = await lineOnPage(lavoie);
+    await lavoie.locator('[data-tool="eraser"]').click();
+    await lavoie.mouse.click(...middle);
     await expect.poll(async () => (await liveAnnotations()).length, { timeout: 15_000 }).toBe(0);
     await lavoie.reload();
     await openImage(lavoie);
@@ -249,6 +305,31 @@ describe('viewer annotations through the contract', () => {
     await expect.poll(() => lavoie.locator('.viewer-annotations').getAttribute('data-loaded'), { timeout: 15_000 }).toBe('true');
     expect(await rows(lavoie).count()).toBe(0);
     const versions = await db.knex('annotation_versions').where({ annotation_id: row.id }).orderBy('version');
-    expect(versions.map((v) => Boolean(v.deleted))).toEqual([false, false, true]);
+    expect(versions.map((v) => Boolean(v.deleted))).toEqual([false, false, false, true]);
+  });
+
+  it('shows a failed save, keeps the drawing and saves it on retry; the panel deletes it', async () => {
+    // The database is unreachable for annotations.save (the answer main would give).
+    await lavoie.route('**/rpc', async (route) => {
+      const body = route.request().postDataJSON() as { method?: string } | null;
+      if (body?.method !== 'annotations.save') return route.continue();
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: false, error: { code: 'UNAVAILABLE', message: 'The database is unreachable' } }) });
+    });
+    await lavoie.locator('[data-tool="length"]').click();
+    await drag(lavoie, [0.3, 0.7], [0.5, 0.75]);
+    await expect.poll(() => lavoie.locator('.viewer-save-error').textContent(), { timeout: 15_000 }).toContain('The database is unreachable');
+    expect(await rows(lavoie).getAttribute('data-state')).toBe('error');
+    expect(await liveAnnotations()).toHaveLength(0);
+    await lavoie.screenshot({ path: screenshotPath('viewer-annotations-save-failed') });
+
+    await lavoie.unroute('**/rpc');
+    await lavoie.locator('.viewer-save-error button').click();
+    await expect.poll(async () => (await liveAnnotations()).length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => rows(lavoie).getAttribute('data-state')).toBe('saved');
+    expect(await lavoie.locator('.viewer-save-error').count()).toBe(0);
+
+    await rows(lavoie).locator('[data-action="delete-annotation"]').click();
+    await expect.poll(async () => (await liveAnnotations()).length, { timeout: 15_000 }).toBe(0);
+    expect(await rows(lavoie).count()).toBe(0);
   });
 });
