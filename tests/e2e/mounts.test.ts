@@ -130,7 +130,9 @@ describe('mounts', () => {
     await page.screenshot({ path: screenshotPath('mounts-fmx'), fullPage: true });
 
     // A new exposure for the patient (through the same import pipeline) fills slot 2, the first empty one.
+    // The open screen shows it without a reload (main pushes image.new), and so does a reload.
     const exposure = await importImage('synthetic/IO_signed16.dcm');
+    await expect.poll(() => slotImages(page), { timeout: 20_000 }).toEqual({ 1: images[1], 2: exposure, 8: images[0], 12: images[2] });
     await page.reload();
     await page.locator('.mount-grid li[data-slot="1"][data-image-id]').first().waitFor();
     await expect.poll(() => slotImages(page), { timeout: 15_000 }).toEqual({ 1: images[1], 2: exposure, 8: images[0], 12: images[2] });

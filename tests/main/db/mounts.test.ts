@@ -136,6 +136,28 @@ describe.each(databases)('mounts on %s', (client) => {
     expect(mountTemplates.fmx18.filter((s) => s.kind === 'bitewing')).toHaveLength(4);
   });
 
+  it('gives two exposures filed at the same time two different slots', async () => {
+    const p = await addPatient(t.db, practiceId, { familyName: 'Race', givenName: 'Max' });
+    const m = await create(p.id, 'bw4');
+    // Two workstations' connections (PostgreSQL: two transactions racing for the mount row).
+    const other = await t.openAnother();
+    const imageIds = [randomUUID(), randomUUID(), randomUUID()];
+    const data = (imageId: string): IndexData => ({
+      kind: 'dicom', sopInstanceUid: uid(), studyInstanceUid: uid(), seriesInstanceUid: uid(), modality: 'IO', patient: {}, rows: 10, columns: 10, bitsStored: 8,
+      photometric: 'MONOCHROME2', lossy: false, teeth: [], backend: 'file',
+      objects: [{ variant: 'view', key: `${practiceId}/${imageId}/view`, bytes: 10, sha256: 'a'.repeat(64), contentType: 'image/webp', verifiedAt: new Date().toISOString() }],
+    });
+    const now = new Date().toISOString();
+    await Promise.all(
+      imageIds.map((imageId, i) => (i % 2 ? other : t.db).write((trx) => ingestIndexImage(trx, { practiceId, patientId: p.id, imageId, data: data(imageId), now }))),
+    );
+    const [mount] = await mounts.mountsForPatient(t.db.knex, practiceId, p.id);
+    expect(mount!.id).toBe(m.id);
+    expect(mount!.slots.map((s) => s.slot)).toEqual([1, 2, 3]);
+    expect(mount!.slots.map((s) => s.imageId).sort()).toEqual([...imageIds].sort());
+    expect(mount!.version).toBe(4);
+  });
+
   it('fills nothing when the patient has no mount today, and a stale renderer then gets CONFLICT', async () => {
     const p = await addPatient(t.db, practiceId, { familyName: 'None', givenName: 'Zoe' });
     const imageId = await ingest(p.id);
