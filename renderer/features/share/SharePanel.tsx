@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { ImageRecord, ShareSummary, TreatmentPlan } from '../../../contract/index.js';
 import { useCall, useCusp } from '../../api/CuspProvider.js';
 import { ErrorMessage } from '../../shell/ErrorMessage.js';
+import { useCan } from '../auth/AuthProvider.js';
+import { LetterheadForm } from './LetterheadForm.js';
 import './share.css';
 
 /** Link lifetimes offered to the user; the contract allows 60 s to 7 days. */
@@ -21,6 +23,7 @@ export const linkLifetimes = [
 export function SharePanel({ patientId }: { patientId: string }) {
   const { t, i18n } = useTranslation();
   const client = useCusp();
+  const can = useCan();
   const images = useCall('imaging.forPatient', { patientId, limit: 500 });
   const plans = useCall('treatment.plans', { patientId });
   const shares = useCall('share.list', { patientId });
@@ -204,6 +207,7 @@ export function SharePanel({ patientId }: { patientId: string }) {
         </ul>
       )}
       <p className="muted share-note">{t('share.reachNote')}</p>
+      {can('admin') && <LetterheadForm />}
     </section>
   );
 }

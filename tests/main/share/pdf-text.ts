@@ -20,3 +20,22 @@ export async function pdfPages(bytes: Uint8Array): Promise<string[]> {
     await document.destroy();
   }
 }
+
+/** Renders one page (1-based) to a PNG, for people to review the layout (test-results/screenshots/). */
+export async function renderPdfPage(bytes: Uint8Array, pageNumber: number, path: string, scale = 1.2): Promise<void> {
+  const { createCanvas } = await import('@napi-rs/canvas');
+  const document = await getDocument({ data: new Uint8Array(bytes), useSystemFonts: false, isEvalSupported: false, standardFontDataUrl }).promise;
+  try {
+    const page = await document.getPage(pageNumber);
+    const viewport = page.getViewport({ scale });
+    const canvas = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#ffffff';
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    await page.render({ canvasContext: context as unknown as CanvasRenderingContext2D, viewport }).promise;
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path, await canvas.encode('png'));
+  } finally {
+    await document.destroy();
+  }
+}

@@ -12,7 +12,8 @@ import { startHttpServer, type HttpServer } from '../../../main/server/http.js';
 import { createShareDownloadRoute, createShareLinkRoute } from '../../../main/server/share.js';
 import { createShareService } from '../../../main/share/service.js';
 import { dicomData, scratchDir } from '../../support/paths.js';
-import { pdfPages } from './pdf-text.js';
+import { pdfPages, renderPdfPage } from './pdf-text.js';
+import { screenshotPath } from '../../support/chromium.js';
 
 const dataDir = scratchDir('share');
 const session = 'session-dentist';
@@ -101,9 +102,12 @@ describe('the patient PDF', () => {
     const response = await get(`/shares/${share.id}.pdf`, { Authorization: `Bearer ${server.token}`, 'X-Cusp-Session': session });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/pdf');
-    const pages = await pdfPages(new Uint8Array(await response.arrayBuffer()));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const pages = await pdfPages(bytes);
     expect(pages).toHaveLength(2);
     expect(share.pages).toBe(2);
+    await renderPdfPage(bytes, 1, screenshotPath('share-pdf-fr-page1'));
+    await renderPdfPage(bytes, 2, screenshotPath('share-pdf-fr-page2'));
     const text = pages.join('\n');
     expect(pages[0]).toContain('Clinique dentaire Saint-Roch');
     expect(pages[0]).toContain('250 rue Saint-Joseph Est, Québec (Québec)');
