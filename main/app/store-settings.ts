@@ -61,6 +61,7 @@ function withCredentials(secrets: SecretStore, secret: DescribedStore['secret'])
 function describeFailure(error: unknown, location: string): { code: string; message: string } {
   if (isStorageError(error)) {
     if (error.code === 'Unavailable') return { code: error.code, message: `The store ${location} cannot be reached: check the address, the port and the network.` };
+    if (error.code === 'NotFound') return { code: error.code, message: `The store ${location} has no such bucket or container: create it first (${error.message}).` };
     if (error.code === 'AccessDenied') return { code: error.code, message: `The store ${location} refuses these credentials: check the key and its permissions.` };
     return { code: error.code, message: error.message };
   }

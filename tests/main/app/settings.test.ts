@@ -13,9 +13,12 @@ import { loadConfig } from '../../../main/app/config.js';
 import type { CallContext } from '../../../main/app/context.js';
 import { openApp, type App } from '../../../main/app/index.js';
 import { silentLogger } from '../../../main/app/log.js';
-import { describeStore } from '../../../main/app/store-settings.js';
+import { describeStore, testStore } from '../../../main/app/store-settings.js';
 import { main } from '../../../main/cli/index.js';
 import { nightOf, startNightly } from '../../../main/cli/nightly.js';
+import { AzureStore } from '../../../main/storage/azure.js';
+import { FileSecretStore } from '../../../main/storage/secrets.js';
+import { startAzurite, type AzuriteServer } from '../../support/azurite.js';
 import { freeLoopbackPort } from '../../support/ports.js';
 import { dicomData, scratchDir } from '../../support/paths.js';
 
@@ -210,5 +213,26 @@ describe("the agent's nightly jobs", () => {
     now = new Date(2026, 10, 30, 2, 0);
     await expect.poll(() => runs.length).toBe(2);
     stop();
+  });
+});
+
+describe('testing an Azure store from Settings', () => {
+  let azurite: AzuriteServer;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(async () => azurite?.stop());
+
+  it('passes against a real Azurite container and says when the container is missing', async () => {
+    const dataDir = scratchDir('settings-azure');
+    const secrets = FileSecretStore.inDataDir(dataDir);
+    await new AzureStore({ account: azurite.account, accountKey: azurite.accountKey, container: 'images', endpoint: azurite.endpoint, region: 'canadacentral' }).ensureContainer();
+    const form = { kind: 'azure' as const, account: azurite.account, container: 'images', prefix: 'clinic', region: 'canadacentral', endpoint: azurite.endpoint, accountKey: azurite.accountKey, inCanada: true };
+    expect(await testStore({ store: describeStore(form), dataDir, secrets, residency: 'canada' })).toMatchObject({ ok: true, inCanada: true, encrypted: true });
+    // The key typed for a test is not saved.
+    expect(await secrets.get('storage.credentials.azure.devstoreaccount1')).toBeUndefined();
+    const missing = await testStore({ store: describeStore({ ...form, container: 'nowhere' }), dataDir, secrets, residency: 'canada' });
+    expect(missing).toMatchObject({ ok: false, code: 'NotFound', message: expect.stringMatching(/^The store azure:\/\/devstoreaccount1\/nowhere\/clinic has no such bucket or container: create it first/) });
+    expect(JSON.stringify(missing)).not.toContain(azurite.accountKey);
   });
 });
