@@ -107,7 +107,7 @@ export async function openServices(options: OpenServicesOptions): Promise<Servic
     if (storage.service) stopDraining = storage.service.startDraining();
     closers.push(() => stopDraining?.());
     if (config.orthanc?.ingest && database.db && storage.service) {
-      const stop = await startIngest(config, database.db, storage.service, secrets, log);
+      const stop = await startIngest(config, database.db, () => storage.service!, secrets, log);
       if (stop) closers.push(stop);
     }
   }
@@ -189,7 +189,7 @@ async function openImageStore(config: Config, dataDir: string, secrets: SecretSt
  * `cusp agent`, writing to the store backend and verifying there, one imaging thread so the
  * window stays responsive. `image.new` reaches the windows through publishIngestEvents.
  */
-async function startIngest(config: Config, db: Database, storage: StorageService, secrets: SecretStore, log: Logger): Promise<(() => Promise<void>) | null> {
+async function startIngest(config: Config, db: Database, storage: () => StorageService, secrets: SecretStore, log: Logger): Promise<(() => Promise<void>) | null> {
   let practiceId: string;
   try {
     practiceId = await resolvePracticeId(db);
@@ -201,7 +201,15 @@ async function startIngest(config: Config, db: Database, storage: StorageService
   const preset = practicePresetLoader(db.knex, practiceId);
   const service = new IngestService({
     db,
-    store: storage.backend,
+    // The store in use at each call: after a migration from Settings, new images go to the new store.
+    store: {
+      get description() {
+        return storage().backend.description;
+      },
+      put: (key, body, options) => storage().backend.put(key, body, options),
+      get: (key) => storage().backend.get(key),
+      delete: (key) => storage().backend.delete(key),
+    },
     derive: async (bytes, expect) => pool.derive(bytes, await preset(), expect),
     practiceId,
     orthanc: new OrthancClient({ ...(await orthancClientOptions(config.orthanc!, secrets)), log }),
