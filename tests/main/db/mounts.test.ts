@@ -9,6 +9,7 @@ import { AppError } from '../../../main/app/errors.js';
 import * as imaging from '../../../main/db/repositories/imaging.js';
 import * as mounts from '../../../main/db/repositories/mounts.js';
 import { indexImage as ingestIndexImage, type IndexData } from '../../../main/ingest/indexer.js';
+import * as migration from '../../../main/db/migrations/20261128233000_mounts.js';
 import { mountCreateSchema, mountTemplates, type ImageRecord } from '../../../contract/index.js';
 import { databases, freshDatabase, type TestDatabase } from '../../support/databases.js';
 import { addPatient, seedPractice } from './fixtures.js';
@@ -165,6 +166,19 @@ describe.each(databases)('mounts on %s', (client) => {
     const m = await create(p.id, 'fmx18');
     await ingest(p.id);
     await rejects(mounts.placeImage(t.db, practiceId, { id: m.id, version: 1, slot: 2, imageId }), 'CONFLICT');
+  });
+
+  it('has a migration that goes down and up again', async () => {
+    const other = await freshDatabase(client);
+    try {
+      await migration.down(other.db.knex);
+      expect(await other.db.knex.schema.hasTable('mount_slots')).toBe(false);
+      expect(await other.db.knex.schema.hasTable('mounts')).toBe(false);
+      await migration.up(other.db.knex);
+      expect(await other.db.knex.schema.hasTable('mount_slots')).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 
   it('finds the previous image of the same modality sharing a tooth', async () => {
