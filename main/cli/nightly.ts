@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { loadConfig, resolveInDataDir } from '../app/config.js';
+import { databaseSettings, loadConfig } from '../app/config.js';
 import { every } from '../app/every.js';
 import type { Logger } from '../app/log.js';
 import { openDatabase } from '../db/database.js';
@@ -36,14 +36,11 @@ export interface NightlyReport {
 /** Runs both jobs once against the data folder's database and store; each job's failure is reported, not thrown. */
 export async function runNightlyJobs(dataDir: string, now = new Date()): Promise<NightlyReport> {
   const config = await loadConfig(dataDir);
-  const db = await openDatabase(
-    config.database.client === 'sqlite'
-      ? { client: 'sqlite', filename: resolveInDataDir(dataDir, config.database.filename) }
-      : { client: 'postgres', url: config.database.url, ...(process.env.CUSP_DATABASE_PASSWORD ? { password: process.env.CUSP_DATABASE_PASSWORD } : {}) },
-  );
+  const secrets = FileSecretStore.inDataDir(dataDir);
+  const db = await openDatabase(await databaseSettings(config, dataDir, secrets));
   try {
     const storage = await openStorage({
-      dataDir, url: config.store.url, secrets: FileSecretStore.inDataDir(dataDir), residency: config.store.residency, cacheBytes: config.cache.maxBytes,
+      dataDir, url: config.store.url, secrets, residency: config.store.residency, cacheBytes: config.cache.maxBytes,
     });
     try {
       const index = new KnexObjectIndex(db.knex);
