@@ -63,6 +63,7 @@ async function assignTo(search: string, name: string, options: { remember?: bool
   await dialog.getByLabel('Find the patient (name, chart number, birth date)').fill(search);
   await dialog.getByRole('radio', { name: new RegExp(name) }).check();
   if (options.remember) await dialog.getByRole('checkbox', { name: /Remember DICOM patient ID/ }).check();
+  await page.screenshot({ path: screenshotPath(`inbox-assign-${search.split(' ')[0]}-en`) });
   await dialog.getByRole('button', { name: /^File \d+ images under/ }).click();
   await dialog.waitFor({ state: 'detached' });
 }
@@ -114,6 +115,13 @@ describe('imaging inbox', () => {
     const width = await group('UNK-A').locator('.thumbs img').first().evaluate((img: HTMLImageElement) => img.naturalWidth);
     expect(width).toBeGreaterThan(50);
     await page.screenshot({ path: screenshotPath('inbox-en'), fullPage: true });
+    // The same screen in French, the demo practice's language.
+    await page.getByLabel('Language').selectOption('fr');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Images à classer');
+    expect(await group('UNK-A').getByRole('button').textContent()).toBe('Rattacher ces 3 images…');
+    await page.screenshot({ path: screenshotPath('inbox-fr'), fullPage: true });
+    await page.getByLabel('Langue').selectOption('en');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Imaging inbox');
   });
 
   it('assigns a group to a patient found without accents, remembering the DICOM id', async () => {
