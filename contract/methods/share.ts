@@ -40,6 +40,8 @@ export const shareMethods = defineMethods({
         imageIds: z.array(idSchema).max(12).default([]),
         planId: idSchema.nullable().default(null),
         language: languageSchema.optional(),
+        /** Draw the images' saved annotations (lines, outlines and labels) over them. */
+        annotations: z.boolean().default(false),
       })
       .strict()
       .refine((v) => v.imageIds.length > 0 || v.planId !== null, 'choose at least one image or a plan')

@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import sharp from 'sharp';
 import type { Language, Letterhead } from '../../contract/index.js';
+import type { DrawnAnnotation } from './annotations.js';
 import { formatLongDate, formatMoney, pdfStrings } from './strings.js';
 
 /** One radiograph of the PDF: the stored view variant's bytes and what to print under it. */
@@ -9,6 +10,11 @@ export interface PdfImage {
   modality: string;
   acquiredAt: string | null;
   teeth: number[];
+  /** Full-resolution size: the annotations' coordinate space (the view variant may be smaller). */
+  columns: number;
+  rows: number;
+  /** Drawn over the image when given. */
+  annotations?: DrawnAnnotation[];
 }
 
 export interface PdfPlan {
@@ -103,7 +109,11 @@ export async function buildSharePdf(input: SharePdfInput): Promise<{ bytes: Buff
     const top = doc.y;
     const available = doc.page.height - margin - 40 - top;
     doc.rect(margin, top, width, available).fill('#111111');
-    doc.image(picture.jpeg, margin, top, { fit: [width, available], align: 'center', valign: 'center' });
+    // Fit the full-resolution frame (the annotations' space) in the box, centred.
+    const scale = Math.min(width / picture.columns, available / picture.rows);
+    const box = { x: margin + (width - picture.columns * scale) / 2, y: top + (available - picture.rows * scale) / 2, scale };
+    doc.image(picture.jpeg, box.x, box.y, { width: picture.columns * scale, height: picture.rows * scale });
+    if (picture.annotations?.length) drawAnnotations(doc, picture.annotations, box);
     doc.y = top + available + 8;
     doc.x = margin;
   });
@@ -131,6 +141,35 @@ export async function buildSharePdf(input: SharePdfInput): Promise<{ bytes: Buff
   doc.end();
   await ended;
   return { bytes: Buffer.concat(chunks), pages: range.count };
+}
+
+/** Yellow lines and labels with a dark outline, readable on bone and on air alike. */
+function drawAnnotations(doc: PDFKit.PDFDocument, annotations: DrawnAnnotation[], box: { x: number; y: number; scale: number }): void {
+  // A pixel's centre is at its integer column/row: its area starts half a pixel before.
+  const at = ([x, y]: [number, number]): [number, number] => [box.x + (x + 0.5) * box.scale, box.y + (y + 0.5) * box.scale];
+  doc.save();
+  for (const annotation of annotations) {
+    const [first, ...rest] = annotation.points.map(at);
+    if (annotation.ellipse) {
+      const [cx, cy] = at([annotation.ellipse.cx, annotation.ellipse.cy]);
+      doc.ellipse(cx, cy, annotation.ellipse.rx * box.scale, annotation.ellipse.ry * box.scale).lineWidth(1.6).strokeColor('#ffd400').stroke();
+    } else if (rest.length) {
+      doc.moveTo(...first!);
+      for (const point of rest) doc.lineTo(...point);
+      if (annotation.closed) doc.closePath();
+      doc.lineWidth(1.6).strokeColor('#ffd400').stroke();
+    } else {
+      doc.circle(first![0], first![1], 3).fill('#ffd400');
+    }
+    if (annotation.label) {
+      doc.font('Helvetica-Bold').fontSize(10);
+      const textWidth = Math.min(doc.widthOfString(annotation.label), 220);
+      const [x, y] = [first![0] + 6, first![1] - 16];
+      doc.rect(x - 2, y - 2, textWidth + 4, 14).fillOpacity(0.65).fill('#000000').fillOpacity(1);
+      doc.fillColor('#ffd400').text(annotation.label, x, y, { width: 224, lineBreak: false });
+    }
+  }
+  doc.restore();
 }
 
 /** French typography puts a space before the colon. */

@@ -10,6 +10,8 @@ import { getPlan } from '../db/repositories/treatment.js';
 import { json, newId, nowIso, num } from '../db/rows.js';
 import { isStorageError } from '../storage/errors.js';
 import type { ObjectStore } from '../storage/store.js';
+import { listAnnotations } from '../db/repositories/annotations.js';
+import { drawable } from './annotations.js';
 import { buildSharePdf, type PdfImage } from './pdf.js';
 
 /**
@@ -23,7 +25,7 @@ import { buildSharePdf, type PdfImage } from './pdf.js';
  *   revocation is in the audit log, with ids only.
  */
 export interface ShareService {
-  createPdf(ctx: CallContext, input: { patientId: string; imageIds: string[]; planId: string | null; language?: Language }): Promise<ShareSummary>;
+  createPdf(ctx: CallContext, input: { patientId: string; imageIds: string[]; planId: string | null; language?: Language; annotations?: boolean }): Promise<ShareSummary>;
   list(ctx: CallContext, patientId: string): Promise<ShareSummary[]>;
   createLink(ctx: CallContext, id: string, expiresInSeconds: number): Promise<{ path: string; expiresAt: string; share: ShareSummary }>;
   revoke(ctx: CallContext, id: string): Promise<ShareSummary>;
@@ -68,7 +70,7 @@ export function createShareService(services: Services, options: { now?: () => nu
     return found as ShareRow;
   }
 
-  async function readView(practiceId: string, imageId: string): Promise<PdfImage> {
+  async function readView(practiceId: string, imageId: string, withAnnotations: boolean): Promise<PdfImage> {
     const image = await getImage(knex(), practiceId, imageId);
     const storage = services.storage();
     const rows = await storedObjects(knex(), imageId);
@@ -76,7 +78,8 @@ export function createShareService(services: Services, options: { now?: () => nu
     const object = pick('view') ?? pick('preview');
     if (!object) throw new AppError('NOT_FOUND', 'This image has no viewing copy yet');
     const { body } = await storage.store.get(object.key);
-    return { bytes: await toBuffer(body), modality: image.modality, acquiredAt: image.acquiredAt, teeth: image.teeth };
+    const annotations = withAnnotations ? drawable(await listAnnotations(knex(), practiceId, imageId)) : undefined;
+    return { bytes: await toBuffer(body), modality: image.modality, acquiredAt: image.acquiredAt, teeth: image.teeth, columns: image.columns, rows: image.rows, annotations };
   }
 
   async function letterhead(practiceId: string): Promise<Letterhead> {
@@ -103,7 +106,7 @@ export function createShareService(services: Services, options: { now?: () => nu
       for (const imageId of input.imageIds) {
         const image = await getImage(knex(), practiceId, imageId);
         if (image.patientId !== patient.id) throw new AppError('INVALID_INPUT', 'Every image must be one of this patient’s');
-        images.push(await readView(practiceId, imageId));
+        images.push(await readView(practiceId, imageId, input.annotations ?? false));
       }
       let plan = null;
       if (input.planId) {
@@ -146,7 +149,7 @@ export function createShareService(services: Services, options: { now?: () => nu
         sha256: info.sha256 ?? createHash('sha256').update(pdf.bytes).digest('hex'),
         created_at: createdAt,
       });
-      await audit(ctx, 'share.create', practiceId, patient.id, { shareId: id, imageIds: input.imageIds, planId: input.planId ?? '', language, pages: pdf.pages });
+      await audit(ctx, 'share.create', practiceId, patient.id, { shareId: id, imageIds: input.imageIds, planId: input.planId ?? '', language, pages: pdf.pages, annotations: input.annotations ?? false });
       return toSummary(await row(practiceId, id));
     },
 

@@ -30,6 +30,7 @@ export function SharePanel({ patientId }: { patientId: string }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [planId, setPlanId] = useState('');
   const [lifetime, setLifetime] = useState<number>(linkLifetimes[1].seconds);
+  const [withAnnotations, setWithAnnotations] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
@@ -67,7 +68,7 @@ export function SharePanel({ patientId }: { patientId: string }) {
     });
   const createPdf = () =>
     run(async () => {
-      await client.call('share.createPdf', { patientId, imageIds: selected, planId: planId || null });
+      await client.call('share.createPdf', { patientId, imageIds: selected, planId: planId || null, annotations: withAnnotations });
       shares.reload();
       return t('share.status.created');
     });
@@ -151,6 +152,10 @@ export function SharePanel({ patientId }: { patientId: string }) {
         <button type="button" disabled={busy || (selected.length === 0 && !planId) || selected.length > 12} onClick={() => void createPdf()}>
           {t('share.createPdf')}
         </button>
+        <label>
+          <input type="checkbox" checked={withAnnotations} onChange={(event) => setWithAnnotations(event.target.checked)} />
+          {t('share.withAnnotations')}
+        </label>
         <label>
           {t('share.lifetime')}
           <select value={lifetime} onChange={(event) => setLifetime(Number(event.target.value))}>

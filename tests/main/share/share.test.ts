@@ -137,6 +137,37 @@ describe('the patient PDF', () => {
     expect(pages.join('\n')).not.toMatch(/Préparé|Vos |Page \d de/);
   });
 
+  it('draws the image’s saved annotations when asked (lines and labels from the stored points)', async () => {
+    const p = patients.fr;
+    const image = (await call<{ images: Array<{ id: string; columns: number; rows: number }> }>('imaging.forPatient', { patientId: p.id })).images[0]!;
+    const [w, h] = [image.columns, image.rows];
+    await call('annotations.save', {
+      imageId: p.imageId,
+      tool: 'ArrowAnnotate',
+      geometry: { points: [[w * 0.3, h * 0.3], [w * 0.5, h * 0.5]], text: 'Carie à surveiller' },
+      label: null,
+    });
+    await call('annotations.save', {
+      imageId: p.imageId,
+      tool: 'EllipticalROI',
+      geometry: { points: [[w * 0.6, h * 0.5], [w * 0.7, h * 0.4], [w * 0.8, h * 0.5], [w * 0.7, h * 0.6]] },
+      label: 'Zone 46',
+    });
+    const read = async (annotations: boolean) => {
+      const share = await call<{ id: string }>('share.createPdf', { patientId: p.id, imageIds: [p.imageId], annotations });
+      const response = await get(`/shares/${share.id}.pdf`, { Authorization: `Bearer ${server.token}`, 'X-Cusp-Session': session });
+      return new Uint8Array(await response.arrayBuffer());
+    };
+    const drawn = await read(true);
+    const [page] = await pdfPages(drawn);
+    expect(page).toContain('Carie à surveiller');
+    expect(page).toContain('Zone 46');
+    await renderPdfPage(drawn, 1, screenshotPath('share-pdf-annotations'));
+    const [plain] = await pdfPages(await read(false));
+    expect(plain).not.toContain('Carie');
+    expect(plain).not.toContain('Zone 46');
+  });
+
   it('refuses images or a plan of another patient, and an empty document', async () => {
     const bad = await tryCall('share.createPdf', { patientId: patients.fr.id, imageIds: [patients.en.imageId] });
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
