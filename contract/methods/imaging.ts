@@ -40,6 +40,12 @@ export const imagingMethods = defineMethods({
     output: z.object({ images: z.array(imageSchema) }),
     access: 'imaging.view',
   },
+  /** The newest images of each patient (e.g. those on today's schedule), newest first per patient. */
+  'imaging.latestForPatients': {
+    input: z.object({ patientIds: z.array(idSchema).max(300), perPatient: z.number().int().min(1).max(12).default(3) }).strict(),
+    output: z.object({ images: z.array(imageSchema) }),
+    access: 'imaging.view',
+  },
   'imaging.forAppointment': { input: z.object({ appointmentId: idSchema }).strict(), output: z.object({ images: z.array(imageSchema) }), access: 'imaging.view' },
   'imaging.linkAppointment': {
     input: z.object({ imageId: idSchema, appointmentId: idSchema, linked: z.boolean().default(true) }).strict(),

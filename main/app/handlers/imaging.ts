@@ -5,7 +5,7 @@ import { audit, userOf } from './audit-support.js';
 
 type ImagingHandlers = Pick<
   Handlers,
-  'imaging.forPatient' | 'imaging.forAppointment' | 'imaging.linkAppointment' | 'imaging.linkProcedure' | 'imaging.calibrate'
+  'imaging.forPatient' | 'imaging.latestForPatients' | 'imaging.forAppointment' | 'imaging.linkAppointment' | 'imaging.linkProcedure' | 'imaging.calibrate'
 >;
 
 export function imagingHandlers(services: Services): ImagingHandlers {
@@ -14,6 +14,14 @@ export function imagingHandlers(services: Services): ImagingHandlers {
     'imaging.forPatient': async ({ patientId, limit }, ctx) => {
       const images = await imaging.imagesForPatient(db().knex, userOf(ctx).practiceId, patientId, limit);
       await audit(services, ctx, 'images.list', { patientId, detail: { count: images.length } });
+      return { images };
+    },
+    'imaging.latestForPatients': async ({ patientIds, perPatient }, ctx) => {
+      const images = await imaging.latestImagesForPatients(db().knex, userOf(ctx).practiceId, [...new Set(patientIds)], perPatient);
+      // One record per patient whose thumbnails are shown: the access log is searched by patient.
+      const shown = new Map<string, number>();
+      for (const image of images) shown.set(image.patientId, (shown.get(image.patientId) ?? 0) + 1);
+      for (const [patientId, count] of shown) await audit(services, ctx, 'images.list', { patientId, detail: { count, list: 'latest' } });
       return { images };
     },
     'imaging.forAppointment': async ({ appointmentId }, ctx) => {

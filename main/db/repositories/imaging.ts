@@ -196,6 +196,19 @@ export async function imagesForPatient(knex: Knex, practiceId: string, patientId
   return toImages(knex, rows);
 }
 
+/**
+ * The newest `perPatient` images of each patient (newest first), for the front desk's day list:
+ * one query for the whole day, ranked per patient in the database.
+ */
+export async function latestImagesForPatients(knex: Knex, practiceId: string, patientIds: string[], perPatient: number): Promise<ImageRecord[]> {
+  if (patientIds.length === 0) return [];
+  const ranked = imagesQuery(knex, practiceId)
+    .whereIn('i.patient_id', patientIds)
+    .select(knex.raw('row_number() over (partition by i.patient_id order by i.acquired_at is null, i.acquired_at desc, i.id) as newest'));
+  const rows = await knex.from(ranked.as('r')).where('r.newest', '<=', perPatient).orderBy('r.patient_id').orderBy('r.newest');
+  return toImages(knex, rows);
+}
+
 export async function imagesForAppointment(knex: Knex, practiceId: string, appointmentId: string): Promise<ImageRecord[]> {
   const rows = await imagesQuery(knex, practiceId)
     .join('image_appointments as l', 'l.image_id', 'i.id')

@@ -194,6 +194,34 @@ describe.each(databases)('repositories on %s', (client) => {
 
   describe('imaging and annotations', () => {
     const uid = (n: string) => `1.2.826.0.1.3680043.10.999.${n}`;
+    it('lists the newest images of each patient of a day in one query, newest first, undated last', async () => {
+      const [a, b, c] = [
+        await addPatient(t.db, practiceId, { familyName: 'Latest', givenName: 'Ann' }),
+        await addPatient(t.db, practiceId, { familyName: 'Latest', givenName: 'Bob' }),
+        await addPatient(t.db, practiceId, { familyName: 'Latest', givenName: 'Cy' }),
+      ];
+      const add = async (patientId: string, n: string, acquiredAt: string | null) =>
+        (await imaging.indexImage(t.db, practiceId, {
+          patientId,
+          study: { studyInstanceUid: uid(`7.${n}`) },
+          series: { seriesInstanceUid: uid(`7.${n}.1`), modality: 'IO' as const },
+          image: { sopInstanceUid: uid(`7.${n}.1.1`), modality: 'IO' as const, acquiredAt, teeth: [], rows: 10, columns: 10, bitsStored: 8, photometric: 'MONOCHROME2' },
+        })).imageId;
+      const aOld = await add(a.id, '1', at('08:00', '2025-01-10'));
+      const aNew = await add(a.id, '2', at('08:00', '2026-11-01'));
+      const aMid = await add(a.id, '3', at('08:00', '2026-02-01'));
+      await add(a.id, '4', null);
+      const bOnly = await add(b.id, '5', at('09:00', '2026-03-03'));
+      const latest = await imaging.latestImagesForPatients(t.db.knex, practiceId, [a.id, b.id, c.id], 2);
+      expect(latest.filter((i) => i.patientId === a.id).map((i) => i.id)).toEqual([aNew, aMid]);
+      expect(latest.filter((i) => i.patientId === b.id).map((i) => i.id)).toEqual([bOnly]);
+      expect(latest.some((i) => i.patientId === c.id)).toBe(false);
+      expect((await imaging.latestImagesForPatients(t.db.knex, practiceId, [a.id], 12)).map((i) => i.id).slice(0, 3)).toEqual([aNew, aMid, aOld]);
+      expect(await imaging.latestImagesForPatients(t.db.knex, practiceId, [], 3)).toEqual([]);
+      // Another practice's patient id lists nothing.
+      expect(await imaging.latestImagesForPatients(t.db.knex, '00000000-0000-4000-8000-000000000000', [a.id], 3)).toEqual([]);
+    });
+
     it('indexes an image idempotently, lists it for the patient and the appointment with its thumbnail', async () => {
       const p = await addPatient(t.db, practiceId, { familyName: 'Image', givenName: 'Ray' });
       const input = {
