@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodOutput, PatientSummary } from '../../../contract/index.js';
 import { useCall, useCusp, useEvent, type CallState } from '../../api/CuspProvider.js';
@@ -30,8 +30,16 @@ export function InboxPage() {
     inbox.reload();
     status.reload();
   };
-  // Counts change when images arrive or a retried job ends: refresh both lists.
-  useEvent('ingest.queue', reload);
+  // Counts change when images arrive or a retried job ends: refresh both lists, at most every
+  // 1.5 s (each inbox read is an audit entry; an import of 100 files sends many events).
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEvent('ingest.queue', () => {
+    pending.current ??= setTimeout(() => {
+      pending.current = null;
+      reload();
+    }, 1500);
+  });
+  useEffect(() => () => clearTimeout(pending.current ?? undefined), []);
 
   const items = inbox.value?.items ?? [];
   const groups = groupInbox(items);
