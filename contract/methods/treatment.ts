@@ -83,16 +83,30 @@ export const planSchema = z.object({
 });
 export type TreatmentPlan = z.infer<typeof planSchema>;
 
+const procedureFields = {
+  cdtCode: cdtCodeSchema,
+  description: z.string().max(300).nullable(),
+  tooth: toothSchema.nullable(),
+  surfaces: surfacesSchema.nullable(),
+  status: procedureStatusSchema,
+  feeCents: z.number().int().nonnegative().max(100_000_000),
+};
+
 export const procedureInputSchema = z
   .object({
-    cdtCode: cdtCodeSchema,
-    description: z.string().max(300).nullable().default(null),
-    tooth: toothSchema.nullable().default(null),
-    surfaces: surfacesSchema.nullable().default(null),
-    status: procedureStatusSchema.default('proposed'),
-    feeCents: z.number().int().nonnegative().max(100_000_000).default(0),
+    ...procedureFields,
+    description: procedureFields.description.default(null),
+    tooth: procedureFields.tooth.default(null),
+    surfaces: procedureFields.surfaces.default(null),
+    status: procedureFields.status.default('proposed'),
+    feeCents: procedureFields.feeCents.default(0),
   })
   .strict();
+/**
+ * An edit names only what changes. (Not procedureInputSchema.partial(): zod applies defaults
+ * inside optional fields, so a status change would also have reset the tooth, surfaces and fee.)
+ */
+export const procedureChangesSchema = z.object(procedureFields).partial().strict();
 export type ProcedureInput = z.output<typeof procedureInputSchema>;
 
 export const planCreateSchema = z
@@ -122,7 +136,7 @@ export const treatmentMethods = defineMethods({
   'treatment.addPhase': { input: z.object({ planId: idSchema, title: z.string().trim().min(1).max(200) }).strict(), output: planSchema, access: 'clinical' },
   'treatment.addProcedure': { input: z.object({ phaseId: idSchema, procedure: procedureInputSchema }).strict(), output: planSchema, access: 'clinical' },
   'treatment.updateProcedure': {
-    input: z.object({ id: idSchema, version: versionSchema, changes: procedureInputSchema.partial() }).strict(),
+    input: z.object({ id: idSchema, version: versionSchema, changes: procedureChangesSchema }).strict(),
     output: planSchema,
     access: 'clinical',
   },

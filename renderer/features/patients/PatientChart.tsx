@@ -7,6 +7,7 @@ import { useCan } from '../auth/AuthProvider.js';
 import { ImportPanel } from '../import/ImportPanel.js';
 import { SharePanel } from '../share/SharePanel.js';
 import { ageOn, formatDate, formatDateTime, fullName, imageHref, patientHref } from './format.js';
+import { formatMoney, planHref } from '../treatment/format.js';
 import { mountsHref } from '../mounts/links.js';
 
 /**
@@ -175,7 +176,7 @@ function ImagingTimeline({ patientId }: { patientId: string }) {
 }
 
 function TreatmentPlans({ patientId }: { patientId: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { value, error, reload } = useCall('treatment.plans', { patientId });
   return (
     <section className="card" aria-labelledby="plans-title">
@@ -185,12 +186,20 @@ function TreatmentPlans({ patientId }: { patientId: string }) {
       <ul className="plan-list">
         {value?.plans.map((plan) => (
           <li key={plan.id}>
-            <strong>{plan.title}</strong>
+            <a href={planHref(patientId, plan.id)}>
+              <strong>{plan.title}</strong>
+            </a>
             <span className="badge">{t(`patients.planStatus.${plan.status}`)}</span>
             <span className="muted">{t('patients.chart.procedures', { n: plan.phases.reduce((n, p) => n + p.procedures.length, 0) })}</span>
+            <span className="muted">{formatMoney(plan.totals.proposedCents, i18n.language)}</span>
           </li>
         ))}
       </ul>
+      <p className="form-actions">
+        <a className="button open-plans" href={planHref(patientId)}>
+          {t('treatment.open')}
+        </a>
+      </p>
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { PatientChart } from './PatientChart.js';
 import { PatientFormPage } from './PatientForm.js';
 import { PatientImagePage } from './PatientImagePage.js';
 import { PatientSearchPage } from './PatientSearchPage.js';
+import { TreatmentRoute } from '../treatment/TreatmentRoute.js';
 import { ComparePage } from '../mounts/ComparePage.js';
 import { MountsPage } from '../mounts/MountsPage.js';
 import { MprPage } from '../mounts/MprPage.js';
@@ -18,6 +19,7 @@ export function PatientsRoute() {
   if (id === 'new') return <PatientFormPage />;
   if (action === 'edit') return <PatientFormPage id={id} />;
   if (action === 'images' && imageId) return <PatientImagePage patientId={id} imageId={imageId} />;
+  if (action === 'plans') return <TreatmentRoute patientId={id} planId={imageId} />;
   if (action === 'mounts') return <MountsPage patientId={id} mountId={imageId} />;
   if (action === 'compare') return <ComparePage patientId={id} query={query} />;
   if (action === 'mpr') return <MprPage patientId={id} query={query} />;

@@ -5,7 +5,7 @@
 // checkpoints, and the catalogue's accent-insensitive search.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldText, procedureCode, procedureCodes, searchProcedureCodes } from '../../../contract/cdt.js';
-import { planCreateSchema, procedureInputSchema, type TreatmentPlan } from '../../../contract/index.js';
+import { methods, planCreateSchema, procedureInputSchema, type TreatmentPlan } from '../../../contract/index.js';
 import { AppError } from '../../../main/app/errors.js';
 import * as imaging from '../../../main/db/repositories/imaging.js';
 import * as treatment from '../../../main/db/repositories/treatment.js';
@@ -45,6 +45,14 @@ describe('the procedure-code catalogue', () => {
     expect(searchProcedureCodes('2391')[0]!.code).toBe('D2391');
     expect(searchProcedureCodes('zzz')).toEqual([]);
     expect(procedureCode('d2391')).toMatchObject({ surfaces: true, area: 'tooth' });
+  });
+});
+
+describe('treatment.updateProcedure input', () => {
+  it('carries only the fields named: a status change does not reset the tooth, surfaces or fee to defaults', () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    expect(methods['treatment.updateProcedure'].input.parse({ id, version: 3, changes: { status: 'accepted' } })).toEqual({ id, version: 3, changes: { status: 'accepted' } });
+    expect(methods['treatment.updateProcedure'].input.safeParse({ id, version: 3, changes: { colour: 'red' } }).success).toBe(false);
   });
 });
 
