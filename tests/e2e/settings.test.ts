@@ -196,7 +196,7 @@ describe('Settings for the administrator', () => {
 
   it('records the practice language and the compression preset in the audit log', async () => {
     const language = section(page, 'language');
-    await language.getByLabel('Practice language').selectOption('en');
+    await language.getByLabel('Default for the practice').selectOption('en');
     await language.getByText('Practice language saved.').waitFor();
     await shot(page, 'language-en', 'language');
 

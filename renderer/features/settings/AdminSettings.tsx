@@ -406,7 +406,8 @@ function PracticeLanguageCard() {
   }
 
   return (
-    <section className="card" aria-labelledby="practice-language-title" data-section="language">
+    // No accessible name on these two cards: the header's language switch stays the only control named "Language" / "Langue".
+    <section className="card" data-section="language">
       <h2 id="practice-language-title">{t('settingsAdmin.language.title')}</h2>
       <p className="card-lead">{t('settingsAdmin.language.lead')}</p>
       {error !== null && <ErrorMessage error={error} onRetry={reload} />}
@@ -448,7 +449,7 @@ export function MyLanguageCard() {
   }
 
   return (
-    <section className="card" aria-labelledby="my-language-title" data-section="my-language">
+    <section className="card" data-section="my-language">
       <h2 id="my-language-title">{t('settingsAdmin.myLanguage.title')}</h2>
       {error !== null && <ErrorMessage error={error} onRetry={reload} />}
       {value && (
