@@ -5,7 +5,7 @@
 // the inbox, what was quarantined (with its reason) and what was refused (the photo). The same
 // files picked again with the file input add nothing. Dropped on a patient's chart, an image
 // carrying another DICOM patient id is filed under that patient after a confirmation.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -161,6 +161,17 @@ describe('drag-and-drop import', () => {
     expect(await summary()).toEqual({ imported: 0, inbox: 0, duplicates: 6, quarantined: 1, refused: 1 });
     expect(await db.knex('ingest_jobs').where({ outcome: 'inbox' }).count({ n: '*' })).toEqual(inbox);
     await expect.poll(() => page.locator('article.inbox-group .thumbs img').count()).toBe(6);
+  });
+
+  it('imports a folder picked with the folder button, subfolders included and hidden files skipped', async () => {
+    const folder = scratchDir('import-folder');
+    await mkdir(join(folder, 'sub'));
+    await distinctCopies(dicomData('dental', 'IO_bitewing01_8bit_JPEGBaseline.dcm'), 1, { patientId: 'FOLDER-1', dir: folder });
+    await distinctCopies(dicomData('dental', 'IO_bitewing01_8bit_JPEGBaseline.dcm'), 1, { patientId: 'FOLDER-1', dir: join(folder, 'sub') });
+    await writeFile(join(folder, '.DS_Store'), 'not an image');
+    await page.reload();
+    await page.getByTestId('import-folder').setInputFiles(folder);
+    expect(await summary()).toEqual({ imported: 2, inbox: 2, duplicates: 0, quarantined: 0, refused: 0 });
   });
 
   it('files an image dropped on a chart under that patient, after confirming its other DICOM id', async () => {

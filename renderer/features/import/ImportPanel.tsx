@@ -207,6 +207,7 @@ export function ImportPanel({ patientId, onImported }: { patientId?: string; onI
               multiple
               className="visually-hidden"
               disabled={busy}
+              data-testid="import-folder"
               {...({ webkitdirectory: '' } as Record<string, string>)}
               onChange={(event) => {
                 const files = filesFromList(event.target.files);
