@@ -188,6 +188,8 @@ describe('drag-and-drop import', () => {
     const panel = page.locator('.import-summary');
     await panel.waitFor();
     expect(await panel.locator('[data-count="filed-here"]').textContent()).toBe('1');
+    expect(await panel.locator('[data-count="imported"]').textContent()).toBe('1');
+    expect(await panel.locator('[data-count="inbox"]').textContent()).toBe('0');
     await expect.poll(() => page.locator('.thumbs img').count()).toBe(thumbs + 1);
     expect(await db.knex('images').where({ patient_id: patientId }).count({ n: '*' })).toEqual([{ n: thumbs + 1 }]);
     await page.screenshot({ path: screenshotPath('import-chart-en'), fullPage: true });

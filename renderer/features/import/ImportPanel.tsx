@@ -31,6 +31,12 @@ interface Run {
 
 const finished = (job: ImportJob) => job.state === 'done' || job.state === 'quarantined';
 
+/** The jobs as they stand once `images` were filed from the inbox under the chart's patient. */
+function markFiled(jobs: ImportJob[], images: Array<{ jobId: string }>): ImportJob[] {
+  const filed = new Set(images.map((image) => image.jobId));
+  return jobs.map((job) => (filed.has(job.jobId) ? { ...job, outcome: 'assigned' } : job));
+}
+
 function uuid(): string {
   return crypto.randomUUID();
 }
@@ -82,7 +88,7 @@ export function ImportPanel({ patientId, onImported }: { patientId?: string; onI
       const foreign = strays.filter((job) => job.dicomPatientId);
       if (!foreign.length) {
         const { images } = await client.call('ingest.assignMany', { jobIds: strays.map((j) => j.jobId), patientId, rememberDicomId: false });
-        update((r) => ({ ...r, jobs, filedHere: images.length, phase: 'done' }));
+        update((r) => ({ ...r, jobs: markFiled(jobs, images), filedHere: images.length, phase: 'done' }));
         onImported?.();
         return;
       }
@@ -144,12 +150,12 @@ export function ImportPanel({ patientId, onImported }: { patientId?: string; onI
     const current = runRef.current;
     if (!current || !patientId) return;
     try {
-      let filed = 0;
+      let images: Array<{ jobId: string }> = [];
       if (file) {
         const strays = current.jobs.filter((job) => job.outcome === 'inbox').map((job) => job.jobId);
-        filed = (await client.call('ingest.assignMany', { jobIds: strays, patientId, rememberDicomId: false })).images.length;
+        images = (await client.call('ingest.assignMany', { jobIds: strays, patientId, rememberDicomId: false })).images;
       }
-      update((r) => ({ ...r, filedHere: filed, phase: 'done' }));
+      update((r) => ({ ...r, jobs: markFiled(r.jobs, images), filedHere: images.length, phase: 'done' }));
       onImported?.();
     } catch (failure) {
       setError(failure);
