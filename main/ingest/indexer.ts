@@ -202,7 +202,9 @@ export async function indexImage(
 /**
  * The appointment an image taken now belongs to: the patient's appointment that holds the chair
  * now (from an hour before its start to an hour after its end, not cancelled or missed),
- * preferring the operatory whose sensors carry the sending AE title.
+ * preferring the operatory whose sensors carry the sending AE title. A day running late is
+ * common: otherwise, the visit the front desk marked in chair (or arrived) within the same day's
+ * hours (16 h either way) is the one.
  */
 export async function appointmentInProgress(trx: Knex | Knex.Transaction, patientId: string, now: string, remoteAet: string | null): Promise<string | null> {
   const at = Date.parse(now);
@@ -215,7 +217,17 @@ export async function appointmentInProgress(trx: Knex | Knex.Transaction, patien
     .andWhere('a.ends_at', '>=', new Date(at - hour).toISOString())
     .orderBy('a.starts_at')
     .select('a.id', 'o.ae_titles')) as Array<{ id: string; ae_titles: string }>;
-  if (rows.length === 0) return null;
+  if (rows.length === 0) {
+    const seated = (await trx('appointments')
+      .where('patient_id', patientId)
+      .whereIn('status', ['in_chair', 'arrived'])
+      .andWhere('starts_at', '<=', new Date(at + 16 * hour).toISOString())
+      .andWhere('ends_at', '>=', new Date(at - 16 * hour).toISOString())
+      .orderByRaw("case when status = 'in_chair' then 0 else 1 end")
+      .orderBy('starts_at', 'desc')
+      .first('id')) as { id: string } | undefined;
+    return seated?.id ?? null;
+  }
   if (remoteAet) {
     const inRoom = rows.find((r) => {
       try {

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Appointment, AppointmentStatus } from '../../../contract/index.js';
-import { useCusp } from '../../api/CuspProvider.js';
-import { formatDateTime, fullName, patientHref } from '../patients/format.js';
+import { useCall, useCusp, useEvent } from '../../api/CuspProvider.js';
+import { useCan } from '../auth/AuthProvider.js';
+import { formatDateTime, fullName, imageHref, patientHref } from '../patients/format.js';
 
 /** The one-click statuses of the front desk's day, in the order a visit goes. */
 const steps: readonly AppointmentStatus[] = ['arrived', 'in_chair', 'completed', 'no_show'];
@@ -22,6 +23,7 @@ export function AppointmentPanel({
   const { t, i18n } = useTranslation();
   const client = useCusp();
   const [busy, setBusy] = useState(false);
+  const canViewImages = useCan()('imaging.view');
 
   async function run(call: () => Promise<Appointment>) {
     setBusy(true);
@@ -62,11 +64,34 @@ export function AppointmentPanel({
           </button>
         ))}
       </div>
+      {canViewImages && <VisitImages appointment={a} />}
       {a.status !== 'cancelled' && a.status !== 'completed' && (
         <button type="button" className="danger" disabled={busy} onClick={() => run(() => client.call('appointments.cancel', { id: a.id, version: a.version }))}>
           {t('schedule.cancelAppointment')}
         </button>
       )}
     </aside>
+  );
+}
+
+/** Radiographs taken during this visit (ingest links them to the appointment), live as they arrive. */
+function VisitImages({ appointment: a }: { appointment: Appointment }) {
+  const { t } = useTranslation();
+  const canOpen = useCan()('clinical');
+  const { value, reload } = useCall('imaging.forAppointment', { appointmentId: a.id });
+  useEvent('image.new', (event) => {
+    if (event.appointmentId === a.id) reload();
+  });
+  if (!value?.images.length) return null;
+  return (
+    <>
+      <h3>{t('schedule.visitImages')}</h3>
+      <ul className="thumbs visit-images">
+        {value.images.map((image) => {
+          const thumb = image.thumb200 ? <img src={image.thumb200} alt={t('patients.chart.thumbAlt', { modality: image.modality })} /> : <span className="thumb-missing">{image.modality}</span>;
+          return <li key={image.id}>{canOpen ? <a href={imageHref(a.patientId, image.id)}>{thumb}</a> : thumb}</li>;
+        })}
+      </ul>
+    </>
   );
 }

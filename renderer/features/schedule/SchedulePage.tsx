@@ -11,6 +11,7 @@ import { ErrorMessage, toCallError } from '../../shell/ErrorMessage.js';
 import { useRoutePath } from '../../shell/router.js';
 import { AppointmentPanel } from './AppointmentPanel.js';
 import { BookingDialog, type Slot } from './BookingDialog.js';
+import { DayList } from './DayList.js';
 import { calendarMessages, localizer, rangeOf, toEvent, type CalendarEvent } from './calendar.js';
 
 // The addon ships only as CommonJS with `exports.default`; the production bundle hands over the
@@ -24,6 +25,7 @@ const clickedSlotMinutes = 30;
 /**
  * The front desk's schedule: one column per operatory, drag across an empty slot (or click it)
  * to book, drag an appointment to move it or its edge to resize it, click it for its statuses.
+ * In day view the day's list beside the grid shows each patient's newest radiographs.
  * Main refuses a double booking with CONFLICT; the grid then shows why and reloads.
  */
 export function SchedulePage() {
@@ -126,7 +128,11 @@ export function SchedulePage() {
             style={{ height: '100%' }}
           />
         </div>
-        {selected && <AppointmentPanel appointment={selected} onChanged={onChanged} onError={report} onClose={() => setSelectedId(null)} />}
+        {selected ? (
+          <AppointmentPanel appointment={selected} onChanged={onChanged} onError={report} onClose={() => setSelectedId(null)} />
+        ) : (
+          view === 'day' && list.value && <DayList appointments={list.value.appointments} chairs={chairs} selectedId={selectedId} onSelect={setSelectedId} />
+        )}
       </div>
       {slot && (
         <BookingDialog

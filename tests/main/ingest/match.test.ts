@@ -74,5 +74,12 @@ describe.each(databases)('patient matching on %s', (client) => {
     expect(await appointmentInProgress(t.db.knex, patientId, now, 'S2'), 'a cancelled appointment holds no chair').toBe(inRoom1);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
     expect(await appointmentInProgress(t.db.knex, patientId, tomorrow, 'S1')).toBeNull();
+    // Running late: three hours after its end, the visit is only found once the patient is seated.
+    const late = new Date(Date.now() + 4 * 3_600_000).toISOString();
+    await t.db.knex('appointments').where({ id: inRoom1 }).update({ status: 'booked' });
+    expect(await appointmentInProgress(t.db.knex, patientId, late, null)).toBeNull();
+    await t.db.knex('appointments').where({ id: inRoom1 }).update({ status: 'in_chair' });
+    expect(await appointmentInProgress(t.db.knex, patientId, late, null)).toBe(inRoom1);
+    expect(await appointmentInProgress(t.db.knex, patientId, tomorrow, null), 'not the next day').toBeNull();
   });
 });
