@@ -4,7 +4,7 @@
 // Universal numbering (remembered); take one procedure to completed and see a skipped step
 // refused in words; link a radiograph to a procedure; add two checkpoints with images and get
 // the before/after link to the viewer's compare page; reload and find it all; the same screen in
-// French. Main's audit log holds every change.
+// French; the front desk cannot open it. Main's audit log holds every change.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../main/cli/index.js';
@@ -260,6 +260,27 @@ describe('a treatment plan on the tooth chart', () => {
     // The viewer's compare page (another feature) opens on the route.
     await page.locator('.compare-page').waitFor();
     expect(await page.locator('.treatment-plan').count()).toBe(0);
+  });
+
+  it('keeps the plan screens from the front desk, who see no plans on the chart either', async () => {
+    const desk = await launchChromium({ locale: 'en-CA' });
+    try {
+      const deskPage = await desk.context.newPage();
+      await deskPage.goto(serve.url);
+      const signedIn = await deskPage.evaluate(async () =>
+        (await fetch('/rpc', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ method: 'auth.signIn', input: { username: 'accueil', password: 'demo-cusp-2026' } }) })).json(),
+      );
+      expect(signedIn).toMatchObject({ ok: true });
+      await deskPage.goto(`${serve.origin}/#/patients/${patientId}/plans/${planId}`);
+      await deskPage.locator('h1').first().waitFor();
+      expect(await deskPage.locator('h1').first().textContent()).toMatch(/^(Not available for your role|Non disponible pour votre rôle)$/);
+      expect(await deskPage.locator('.treatment-plan, .tooth-chart').count()).toBe(0);
+      await deskPage.goto(`${serve.origin}/#/patients/${patientId}`);
+      await deskPage.locator('#page-title').waitFor();
+      expect(await deskPage.locator('a.open-plans').count()).toBe(0);
+    } finally {
+      await desk.close();
+    }
   });
 
   it('audited every change against the patient, with ids only', async () => {
