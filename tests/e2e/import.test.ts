@@ -194,4 +194,17 @@ describe('drag-and-drop import', () => {
     expect(await db.knex('images').where({ patient_id: patientId }).count({ n: '*' })).toEqual([{ n: thumbs + 1 }]);
     await page.screenshot({ path: screenshotPath('import-chart-en'), fullPage: true });
   });
+
+  it('files an image without a DICOM patient id dropped on a chart at once, without asking', async () => {
+    const patientId = ((await db.knex('patients').orderBy('chart_number', 'desc').first('id')) as { id: string }).id;
+    const [copy] = await distinctCopies(dicomData('dental', 'IO_bitewing01_8bit_JPEGBaseline.dcm'), 1, { patientId: '', patientName: '' });
+    await page.goto(`${serve.origin}/#/patients/${patientId}`);
+    await page.getByTestId('drop-zone').waitFor();
+    await dropFiles([copy!]);
+    const panel = page.locator('.import-summary');
+    await panel.waitFor({ timeout: 60_000 });
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
+    expect(await panel.locator('[data-count="filed-here"]').textContent()).toBe('1');
+    expect(await db.knex('images').where({ patient_id: patientId }).count({ n: '*' })).toEqual([{ n: 1 }]);
+  });
 });
