@@ -10,12 +10,25 @@ import { modalitySchema } from './imaging.js';
  * one workstation in the desktop app) and read back only by that same display; it carries no
  * patient name, and it disappears when the session that pushed it locks or signs out.
  */
+/** A saved annotation as drawn for the patient: points in full-resolution pixel coordinates. */
+export const drawnAnnotationSchema = z.object({
+  points: z.array(z.tuple([z.number(), z.number()])).min(1).max(2000),
+  closed: z.boolean(),
+  ellipse: z.object({ cx: z.number(), cy: z.number(), rx: z.number(), ry: z.number() }).optional(),
+  label: z.string().nullable(),
+});
+
 export const consultImageSchema = z.object({
   id: idSchema,
   modality: modalitySchema,
   acquiredAt: instantSchema.nullable(),
   /** FDI tooth numbers. */
   teeth: z.array(z.number().int()),
+  /** Full-resolution size: the annotations' coordinate space. */
+  columns: z.number().int().positive(),
+  rows: z.number().int().positive(),
+  /** Empty unless the chair chose to show them. */
+  annotations: z.array(drawnAnnotationSchema).max(200),
 });
 export type ConsultImage = z.infer<typeof consultImageSchema>;
 
@@ -47,9 +60,9 @@ export const consultContentSchema = z.discriminatedUnion('kind', [
 export type ConsultContent = z.infer<typeof consultContentSchema>;
 
 export const consultShowSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('image'), imageId: idSchema }).strict(),
+  z.object({ kind: z.literal('image'), imageId: idSchema, annotations: z.boolean().default(false) }).strict(),
   z
-    .object({ kind: z.literal('compare'), imageIds: z.tuple([idSchema, idSchema]) })
+    .object({ kind: z.literal('compare'), imageIds: z.tuple([idSchema, idSchema]), annotations: z.boolean().default(false) })
     .strict()
     .refine((v) => v.imageIds[0] !== v.imageIds[1], 'compare two different images'),
   z.object({ kind: z.literal('plan'), planId: idSchema }).strict(),

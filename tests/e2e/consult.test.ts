@@ -93,6 +93,25 @@ describe('consultation screen', () => {
     await shot(consult, 'plan-en');
   });
 
+  it('draws the saved annotations over the radiograph when the chair asks for them', async () => {
+    const [w, h] = [1000, 800];
+    const saved = await rpc(chair, 'annotations.save', {
+      imageId: fr.imageIds[0],
+      tool: 'EllipticalROI',
+      geometry: { points: [[w * 0.3, h * 0.5], [w * 0.4, h * 0.4], [w * 0.5, h * 0.5], [w * 0.4, h * 0.6]] },
+      label: 'Carie 46',
+    });
+    expect(saved).toMatchObject({ ok: true });
+    expect(await rpc(chair, 'consult.show', { kind: 'image', imageId: fr.imageIds[0], annotations: true })).toMatchObject({ ok: true });
+    await expect.poll(() => consult.locator('svg.consult-annotations ellipse').count()).toBe(1);
+    expect(await consult.locator('svg.consult-annotations text').textContent()).toBe('Carie 46');
+    await expect.poll(() => loadedImages(consult), { timeout: 15_000 }).toEqual([fr.imageIds[0]]);
+    await shot(consult, 'annotations');
+    // Without the option, the same image comes without them.
+    expect(await rpc(chair, 'consult.show', { kind: 'image', imageId: fr.imageIds[0] })).toMatchObject({ ok: true });
+    await expect.poll(() => consult.locator('svg.consult-annotations').count()).toBe(0);
+  });
+
   it('blanks when the chair clears it', async () => {
     await chair.locator('.share-panel').locator('button', { hasText: /Effacer l.écran|Clear the screen/ }).click();
     await expect.poll(() => state(consult)).toBe('waiting');

@@ -1,8 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ConsultContent, ConsultImage, Language } from '../../../contract/index.js';
 import type { Auth } from '../../auth/service.js';
+import { listAnnotations } from '../../db/repositories/annotations.js';
 import { getImage } from '../../db/repositories/imaging.js';
 import { getPlan } from '../../db/repositories/treatment.js';
+import { drawable } from '../../share/annotations.js';
 import type { CallContext } from '../context.js';
 import type { Handlers } from '../dispatcher.js';
 import { AppError } from '../errors.js';
@@ -44,9 +46,19 @@ export function consultHandlers(services: Services, auth: Pick<Auth, 'sessions'>
     }
   });
 
-  async function imageOf(practiceId: string, imageId: string): Promise<ConsultImage & { patientId: string }> {
+  async function imageOf(practiceId: string, imageId: string, withAnnotations: boolean): Promise<ConsultImage & { patientId: string }> {
     const image = await getImage(knex(), practiceId, imageId);
-    return { id: image.id, modality: image.modality, acquiredAt: image.acquiredAt, teeth: image.teeth, patientId: image.patientId };
+    const annotations = withAnnotations ? drawable(await listAnnotations(knex(), practiceId, imageId)).slice(0, 200) : [];
+    return {
+      id: image.id,
+      modality: image.modality,
+      acquiredAt: image.acquiredAt,
+      teeth: image.teeth,
+      columns: image.columns,
+      rows: image.rows,
+      annotations,
+      patientId: image.patientId,
+    };
   }
 
   async function languageOf(practiceId: string, patientId: string): Promise<Language> {
@@ -72,7 +84,7 @@ export function consultHandlers(services: Services, auth: Pick<Auth, 'sessions'>
         content = { kind: 'plan', language: await languageOf(practiceId, patientId), plan: { title: plan.title, phases, totalCents } };
       } else {
         const ids = input.kind === 'image' ? [input.imageId] : input.imageIds;
-        const images = await Promise.all(ids.map((id) => imageOf(practiceId, id)));
+        const images = await Promise.all(ids.map((id) => imageOf(practiceId, id, input.annotations)));
         patientId = images[0]!.patientId;
         if (images.some((image) => image.patientId !== patientId)) throw new AppError('INVALID_INPUT', 'Compare two images of the same patient');
         const shown = images.map(({ patientId: _omit, ...image }) => image);

@@ -15,11 +15,50 @@ export function ConsultView({ content }: { content: ConsultContent }) {
     <div className={`consult-images consult-${content.kind}`} lang={content.language} data-kind={content.kind}>
       {content.images.map((image) => (
         <figure key={image.id} className="consult-figure">
-          <img src={`/img/${image.id}/view`} alt={t('consult.imageAlt', { kind: t(`consult.modality.${image.modality}`) })} data-image-id={image.id} />
+          <div className="consult-frame">
+            <img src={`/img/${image.id}/view`} alt={t('consult.imageAlt', { kind: t(`consult.modality.${image.modality}`) })} data-image-id={image.id} />
+            {image.annotations.length > 0 && <Overlay image={image} />}
+          </div>
           <figcaption>{caption(image, content.language, t)}</figcaption>
         </figure>
       ))}
     </div>
+  );
+}
+
+/**
+ * Saved annotations over the image: an SVG in the full-resolution pixel space (a pixel's centre
+ * at its integer column/row), fitted like the image (`object-fit: contain` ≙ `xMidYMid meet`).
+ */
+function Overlay({ image }: { image: ConsultImage }) {
+  const stroke = Math.max(image.columns, image.rows) / 400;
+  const font = Math.max(image.columns, image.rows) / 40;
+  return (
+    <svg className="consult-annotations" viewBox={`-0.5 -0.5 ${image.columns} ${image.rows}`} preserveAspectRatio="xMidYMid meet" aria-hidden="true">
+      {image.annotations.map((a, i) => {
+        const [x, y] = a.points[0]!;
+        return (
+          <g key={i}>
+            {a.ellipse ? (
+              <ellipse cx={a.ellipse.cx} cy={a.ellipse.cy} rx={a.ellipse.rx} ry={a.ellipse.ry} strokeWidth={stroke} />
+            ) : a.points.length > 1 ? (
+              a.closed ? (
+                <polygon points={a.points.map((p) => p.join(',')).join(' ')} strokeWidth={stroke} />
+              ) : (
+                <polyline points={a.points.map((p) => p.join(',')).join(' ')} strokeWidth={stroke} />
+              )
+            ) : (
+              <circle cx={x} cy={y} r={stroke * 2} className="dot" />
+            )}
+            {a.label && (
+              <text x={x + font / 2} y={y - font / 2} fontSize={font} strokeWidth={font / 8}>
+                {a.label}
+              </text>
+            )}
+          </g>
+        );
+      })}
+    </svg>
   );
 }
 

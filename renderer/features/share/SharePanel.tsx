@@ -52,8 +52,8 @@ export function SharePanel({ patientId }: { patientId: string }) {
 
   const show = () =>
     run(async () => {
-      if (selected.length === 1) await client.call('consult.show', { kind: 'image', imageId: selected[0]! });
-      else await client.call('consult.show', { kind: 'compare', imageIds: [selected[0]!, selected[1]!] });
+      if (selected.length === 1) await client.call('consult.show', { kind: 'image', imageId: selected[0]!, annotations: withAnnotations });
+      else await client.call('consult.show', { kind: 'compare', imageIds: [selected[0]!, selected[1]!], annotations: withAnnotations });
       return t('share.status.shown');
     });
   const showPlan = () =>
@@ -117,6 +117,12 @@ export function SharePanel({ patientId }: { patientId: string }) {
           </ul>
         </fieldset>
       )}
+      {imageList.length > 0 && (
+        <label className="share-annotations">
+          <input type="checkbox" checked={withAnnotations} onChange={(event) => setWithAnnotations(event.target.checked)} />
+          {t('share.withAnnotations')}
+        </label>
+      )}
       <label className="share-plan">
         {t('share.choosePlan')}
         <select value={planId} onChange={(event) => setPlanId(event.target.value)}>
@@ -152,10 +158,6 @@ export function SharePanel({ patientId }: { patientId: string }) {
         <button type="button" disabled={busy || (selected.length === 0 && !planId) || selected.length > 12} onClick={() => void createPdf()}>
           {t('share.createPdf')}
         </button>
-        <label>
-          <input type="checkbox" checked={withAnnotations} onChange={(event) => setWithAnnotations(event.target.checked)} />
-          {t('share.withAnnotations')}
-        </label>
         <label>
           {t('share.lifetime')}
           <select value={lifetime} onChange={(event) => setLifetime(Number(event.target.value))}>
