@@ -11,6 +11,9 @@ import { AssignDialog } from './AssignDialog.js';
 import { dicomDateIso, dicomName, groupInbox, type InboxGroup } from './groups.js';
 import './inbox.css';
 
+/** The most the inbox reads at once (the contract's maximum), oldest first. */
+const inboxLimit = 500;
+
 /**
  * The imaging inbox (issue #8), clinical roles only: images ingest could not match to a patient,
  * grouped as they arrived (DICOM patient id and name, study date, sending unit), with their
@@ -20,7 +23,7 @@ import './inbox.css';
  */
 export function InboxPage() {
   const { t } = useTranslation();
-  const inbox = useCall('ingest.inbox', { limit: 500 });
+  const inbox = useCall('ingest.inbox', { limit: inboxLimit });
   const status = useCall('ingest.status', { problems: 200 });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [assigning, setAssigning] = useState<string[] | null>(null);
@@ -72,6 +75,7 @@ export function InboxPage() {
         <h2 id="inbox-waiting-title">{t('inbox.waiting.title')}</h2>
         {inbox.error !== null && <ErrorMessage error={inbox.error} onRetry={inbox.reload} />}
         {inbox.value && !groups.length && <p className="muted">{t('inbox.waiting.empty')}</p>}
+        {items.length >= inboxLimit && <p className="notice">{t('inbox.waiting.more', { n: inboxLimit })}</p>}
         {groups.length > 0 && (
           <div className="inbox-toolbar" role="toolbar" aria-label={t('inbox.selection.label')}>
             <span data-testid="selection-count">{t('inbox.selection.count', { n: selection.length })}</span>
