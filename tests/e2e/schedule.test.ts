@@ -5,6 +5,7 @@
 // week. Real `cusp serve`, real imports, headless Chromium.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { MethodInput, MethodName, MethodOutput } from '../../contract/index.js';
 import { main } from '../../main/cli/index.js';
 import { openDatabase, type Database } from '../../main/db/database.js';
 import { launchChromium, screenshotPath, type Chromium } from '../support/chromium.js';
@@ -28,11 +29,18 @@ async function cli(...args: string[]) {
   }
 }
 
-async function rpc(method: string, input: unknown): Promise<{ ok: boolean; value?: any; error?: { code: string } }> {
+async function rpc(method: MethodName, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
   return page.evaluate(
     async ([m, i]) => (await fetch('/rpc', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ method: m, input: i }) })).json(),
     [method, input] as const,
   );
+}
+
+/** The contract from the page's session; throws on an error answer. */
+async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+  const result = await rpc(method, input);
+  if (!result.ok) throw new Error(`${method}: ${JSON.stringify(result.error)}`);
+  return result.value as MethodOutput<M>;
 }
 
 /** Today at `hour`:`minute` in the browser's (and this machine's) time zone, as an instant. */
@@ -56,11 +64,10 @@ beforeAll(async () => {
   page = await browser.context.newPage();
   await page.goto(serve.url);
   expect(await rpc('auth.signIn', { username: 'accueil', password: 'demo-cusp-2026' })).toMatchObject({ ok: true });
-  const [chair] = (await rpc('schedule.operatories', {})).value.operatories;
-  const [provider] = (await rpc('schedule.providers', {})).value.providers;
+  const [chair] = (await call('schedule.operatories', {})).operatories;
+  const [provider] = (await call('schedule.providers', {})).providers;
   for (const [patient, hour] of [[withImages, 9], [withoutImages, 11]] as const) {
-    const booked = await rpc('appointments.create', { patientId: patient.id, providerId: provider.id, operatoryId: chair.id, startsAt: today(hour), endsAt: today(hour, 30) });
-    expect(booked).toMatchObject({ ok: true });
+    await call('appointments.create', { patientId: patient.id, providerId: provider!.id, operatoryId: chair!.id, startsAt: today(hour), endsAt: today(hour, 30) });
   }
   await page.evaluate(() => localStorage.setItem('cusp.language', 'en'));
   await page.goto(`${serve.origin}/#/schedule`);
@@ -92,8 +99,8 @@ describe("the front desk's day", () => {
 
   it('shows an image taken during the visit on the list and on the appointment, live', async () => {
     // The patient is in the chair: the sensor's image is linked to this appointment.
-    const appointment = (await rpc('appointments.list', { from: today(0), to: today(23, 59) })).value.appointments.find((a: { patientId: string }) => a.patientId === withoutImages.id);
-    expect(await rpc('appointments.setStatus', { id: appointment.id, version: appointment.version, status: 'in_chair' })).toMatchObject({ ok: true });
+    const appointment = (await call('appointments.list', { from: today(0), to: today(23, 59) })).appointments.find((a) => a.patientId === withoutImages.id)!;
+    await call('appointments.setStatus', { id: appointment.id, version: appointment.version, status: 'in_chair' });
     await page.locator(`.rbc-event:has([data-appointment="${appointment.id}"])`).click();
     await expect.poll(() => page.locator('.appointment-panel').count()).toBe(1);
     expect(await page.locator('.appointment-panel .visit-images img').count()).toBe(0);
@@ -104,7 +111,7 @@ describe("the front desk's day", () => {
   });
 
   it('resizes an appointment by dragging its bottom edge', async () => {
-    const appointment = (await rpc('appointments.list', { from: today(0), to: today(23, 59) })).value.appointments.find((a: { patientId: string }) => a.patientId === withImages.id);
+    const appointment = (await call('appointments.list', { from: today(0), to: today(23, 59) })).appointments.find((a) => a.patientId === withImages.id)!;
     const event = page.locator(`.rbc-event:has([data-appointment="${appointment.id}"])`);
     await event.hover();
     const anchor = event.locator('.rbc-addons-dnd-resize-ns-anchor').last();
@@ -117,9 +124,9 @@ describe("the front desk's day", () => {
     for (let i = 1; i <= 10; i += 1) await page.mouse.move(x, y + (slotHeight * 2.5 * i) / 10);
     await page.mouse.up();
     await expect
-      .poll(async () => (await rpc('appointments.get', { id: appointment.id })).value.endsAt, { timeout: 10_000 })
+      .poll(async () => (await call('appointments.get', { id: appointment.id })).endsAt, { timeout: 10_000 })
       .not.toBe(today(9, 30));
-    const resized = (await rpc('appointments.get', { id: appointment.id })).value;
+    const resized = await call('appointments.get', { id: appointment.id });
     expect([today(9, 45), today(10), today(10, 15)]).toContain(resized.endsAt);
     expect(resized.startsAt).toBe(today(9));
   });
