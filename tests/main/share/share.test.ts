@@ -13,7 +13,8 @@ import { main } from '../../../main/cli/index.js';
 import { startHttpServer, type HttpServer } from '../../../main/server/http.js';
 import { createShareDownloadRoute, createShareLinkRoute } from '../../../main/server/share.js';
 import { createShareService } from '../../../main/share/service.js';
-import { databases } from '../../support/databases.js';
+import { databases, freshDatabase } from '../../support/databases.js';
+import { migrateDownAll, migrateToLatest } from '../../../main/db/migrate.js';
 import { dicomData, scratchDir } from '../../support/paths.js';
 import { createDatabase } from '../../support/postgres.js';
 import { pdfPages, renderPdfPage } from './pdf-text.js';
@@ -250,6 +251,20 @@ describe.each(databases)('sharing and the consultation display on %s', (client) 
       const text = JSON.stringify(details);
       for (const name of ['Tremblay', 'Hélène', 'Walsh', 'Morgan']) expect(text).not.toContain(name);
     });
+  });
+
+  it('its migration goes down and up again (letterhead columns, shares table)', async () => {
+    const fresh = await freshDatabase(client);
+    try {
+      expect(await fresh.db.knex.schema.hasTable('shares')).toBe(true);
+      expect(await fresh.db.knex.schema.hasColumn('practices', 'phone')).toBe(true);
+      await migrateDownAll(fresh.db.knex);
+      expect(await fresh.db.knex.schema.hasTable('shares')).toBe(false);
+      await migrateToLatest(fresh.db.knex);
+      expect(await fresh.db.knex.schema.hasColumn('practices', 'address')).toBe(true);
+    } finally {
+      await fresh.close();
+    }
   });
 
   describe('the consultation display', () => {
