@@ -13,6 +13,8 @@ import { main } from '../../../main/cli/index.js';
 import { startHttpServer, type HttpServer } from '../../../main/server/http.js';
 import { createShareDownloadRoute, createShareLinkRoute } from '../../../main/server/share.js';
 import { createShareService } from '../../../main/share/service.js';
+import { S3Store } from '../../../main/storage/s3.js';
+import { startS3rver } from '../../support/s3.js';
 import { databases, freshDatabase } from '../../support/databases.js';
 import { migrateDownAll, migrateToLatest } from '../../../main/db/migrate.js';
 import { dicomData, scratchDir } from '../../support/paths.js';
@@ -238,6 +240,44 @@ describe.each(databases)('sharing and the consultation display on %s', (client) 
       expect(await tryCall('share.createLink', { id: share.id, expiresInSeconds: 60 })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
       expect(await actions(p.id)).toEqual(expect.arrayContaining(['share.revoke', 'share.download.refused']));
     });
+
+    it('redirects to a presigned URL, capped by the link, when the store is an unencrypted S3 bucket', async () => {
+      const s3server = await startS3rver();
+      const bucket = new S3Store({
+        bucket: s3server.bucket, prefix: 'cusp', region: s3server.region, endpoint: s3server.endpoint, forcePathStyle: true, credentials: s3server.credentials,
+      });
+      try {
+        const share = await call<{ id: string }>('share.createPdf', { patientId: patients.en.id, imageIds: [patients.en.imageId] });
+        const link = await call<{ path: string }>('share.createLink', { id: share.id, expiresInSeconds: 120 });
+        // The same PDF, as a clinic on that bucket would have it.
+        const key = (await app.services.database().knex('shares').where({ id: share.id }).first('object_key')).object_key as string;
+        const { body } = await app.services.storage().store.get(key);
+        const chunks: Buffer[] = [];
+        for await (const chunk of body) chunks.push(chunk as Buffer);
+        const bytes = Buffer.concat(chunks);
+        await bucket.put(key, bytes, { contentType: 'application/pdf' });
+        const onS3 = createShareService({ ...app.services, storage: () => ({ ...app.services.storage(), store: bucket, backend: bucket }) });
+
+        const answer = await onS3.openLink(link.path.split('/')[2]!, 'chair-1');
+        expect(answer.kind).toBe('redirect');
+        const url = new URL((answer as { url: string }).url);
+        expect(url.origin).toBe(s3server.endpoint);
+        expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(120);
+        expect(url.href).not.toMatch(/walsh|morgan/i);
+        const fetched = Buffer.from(await (await fetch(url)).arrayBuffer());
+        expect(fetched.equals(bytes)).toBe(true);
+
+        // Revoking deletes the object: the presigned URL handed out finds nothing any more.
+        await onS3.revoke(ctx(session), share.id);
+        expect((await fetch(url)).status).toBe(404);
+        expect(await onS3.openLink(link.path.split('/')[2]!, 'chair-1')).toEqual({ kind: 'gone', reason: 'revoked' });
+        const served = await app.services.database().knex('audit_log').where({ action: 'share.download', patient_id: patients.en.id }).select('detail');
+        expect(served.map((r) => JSON.parse(r.detail).served)).toContain('presigned');
+      } finally {
+        await bucket.close();
+        await s3server.stop();
+      }
+    }, 60_000);
 
     it('is at most seven days and at least a minute (the contract refuses the rest)', async () => {
       const share = await call<{ id: string }>('share.createPdf', { patientId: patients.fr.id, imageIds: [patients.fr.imageId] });
