@@ -22,6 +22,8 @@ export const imageSchema = z.object({
   /** mm per pixel (row, column) and where it came from; null when unknown. */
   pixelSpacing: z.object({ row: z.number(), column: z.number(), source: z.enum(['pixel_spacing', 'imager_pixel_spacing', 'calibration']) }).nullable(),
   calibrationMmPerPx: z.number().positive().nullable(),
+  /** Estimated radiographic magnification (0018,1114) for detector spacing: mm at the patient = spacing ÷ this. */
+  magnification: z.number().positive().nullable().optional(),
   window: z.object({ center: z.number(), width: z.number() }).nullable(),
   /** True when the only master is lossy: "not for diagnosis". */
   lossy: z.boolean(),

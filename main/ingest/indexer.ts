@@ -26,7 +26,7 @@ export interface IndexData {
   columns: number;
   bitsStored: number;
   photometric: string;
-  pixelSpacing?: { row: number; column: number; source: 'PixelSpacing' | 'ImagerPixelSpacing' };
+  pixelSpacing?: { row: number; column: number; source: 'PixelSpacing' | 'ImagerPixelSpacing'; magnification?: number };
   window?: { center: number; width: number };
   lossy: boolean;
   teeth: string[];
@@ -170,6 +170,8 @@ export async function indexImage(
     pixel_spacing_row: spacing?.row ?? null,
     pixel_spacing_col: spacing?.column ?? null,
     pixel_spacing_source: spacing ? (spacing.source === 'PixelSpacing' ? 'pixel_spacing' : 'imager_pixel_spacing') : 'unknown',
+    // Only meaningful for detector spacing; PixelSpacing is already at the patient.
+    magnification: spacing?.source === 'ImagerPixelSpacing' ? (spacing.magnification ?? null) : null,
     window_center: data.window?.center ?? null,
     window_width: data.window?.width ?? null,
     lossy: data.lossy,

@@ -239,7 +239,7 @@ export class IngestPipeline {
       columns: m?.columns ?? derived.width,
       bitsStored: m?.bitsStored ?? 8,
       photometric: m?.photometric ?? (derived.channels === 3 ? 'RGB' : 'MONOCHROME2'),
-      ...(m?.pixelSpacing ? { pixelSpacing: { row: m.pixelSpacing.row, column: m.pixelSpacing.column, source: m.pixelSpacing.source } } : {}),
+      ...(m?.pixelSpacing ? { pixelSpacing: { row: m.pixelSpacing.row, column: m.pixelSpacing.column, source: m.pixelSpacing.source, ...(m.pixelSpacing.magnification ? { magnification: m.pixelSpacing.magnification } : {}) } } : {}),
       ...(typeof window?.center === 'number' && typeof window.width === 'number' ? { window: { center: window.center, width: window.width } } : {}),
       lossy: m?.lossy ?? derived.kind === 'raster',
       teeth: m?.teeth ?? [],

@@ -6,6 +6,7 @@ import * as searchSortKey from './20261128173000_search_sort_key.js';
 import * as mounts from './20261128233000_mounts.js';
 import * as shares from './20261128233100_shares.js';
 import * as practiceSettings from './20261128234500_practice_settings.js';
+import * as imageMagnification from './20261129004500_image_magnification.js';
 
 export interface Migration {
   /** `YYYYMMDDHHmmss_what`, the name knex records in `knex_migrations`. */
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261128233000_mounts', ...mounts },
   { name: '20261128233100_shares', ...shares },
   { name: '20261128234500_practice_settings', ...practiceSettings },
+  { name: '20261129004500_image_magnification', ...imageMagnification },
 ];

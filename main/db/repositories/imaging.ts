@@ -131,7 +131,7 @@ const toStoredObject = (r: Row): StoredObject => ({
 const imageColumns = [
   'i.id', 'i.patient_id', 'i.series_id', 'i.sop_instance_uid', 'i.modality', 'i.acquired_at', 'i.teeth', 'i.rows', 'i.columns',
   'i.bits_stored', 'i.photometric', 'i.pixel_spacing_row', 'i.pixel_spacing_col', 'i.pixel_spacing_source', 'i.calibration_mm_per_px',
-  'i.window_center', 'i.window_width', 'i.lossy', 'i.thumb200', 'i.thumb200_type', 'i.version',
+  'i.window_center', 'i.window_width', 'i.lossy', 'i.thumb200', 'i.thumb200_type', 'i.version', 'i.magnification',
 ];
 
 /**
@@ -178,6 +178,7 @@ async function toImages(knex: Knex, rows: Row[]): Promise<ImageRecord[]> {
           ? { row: spacingRow, column: spacingCol, source: r.pixel_spacing_source as 'pixel_spacing' | 'imager_pixel_spacing' | 'calibration' }
           : null,
       calibrationMmPerPx: numOrNull(r.calibration_mm_per_px),
+      magnification: numOrNull(r.magnification),
       window: center !== null && width !== null ? { center, width } : null,
       lossy: bool(r.lossy),
       thumb200: thumb ? `data:${(r.thumb200_type as string | null) ?? 'image/jpeg'};base64,${Buffer.from(thumb).toString('base64')}` : null,
