@@ -109,8 +109,18 @@ export class S3Store implements ObjectStore {
     const hash = createHash('sha256');
     const parts = partsOf(body, this.partSize, hash)[Symbol.asyncIterator]();
     const first = await parts.next();
-    const firstPart = first.done ? Buffer.alloc(0) : first.value;
-    const second = await parts.next();
+    let firstPart = first.done ? Buffer.alloc(0) : first.value;
+    let second = await parts.next();
+    // An object just over one part (a 16 MiB master once encrypted: + 16 bytes per 64 KiB frame)
+    // goes in one PUT rather than four multipart requests.
+    let third: IteratorResult<Buffer> | undefined;
+    if (!second.done) {
+      third = await parts.next();
+      if (third.done && firstPart.length + second.value.length <= 2 * this.partSize) {
+        firstPart = Buffer.concat([firstPart, second.value]);
+        second = third;
+      }
+    }
     const common = {
       Bucket: this.bucket,
       Key: this.full(key),
@@ -140,7 +150,7 @@ export class S3Store implements ObjectStore {
     let written = 0;
     let size = 0;
     try {
-      await uploadParts(prepend([firstPart, second.value], parts), this.concurrency, async (buffer, index) => {
+      await uploadParts(prepend([firstPart, second.value, ...(third && !third.done ? [third.value] : [])], parts), this.concurrency, async (buffer, index) => {
         const PartNumber = index + 1;
         size += buffer.length;
         const md5 = createHash('md5').update(buffer).digest();
