@@ -316,6 +316,8 @@ describe('viewer annotations through the contract', () => {
       await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: false, error: { code: 'UNAVAILABLE', message: 'The database is unreachable' } }) });
     });
     await lavoie.locator('[data-tool="length"]').click();
+    // Measuring loads the lossless master first; a drag before it is shown would be lost with the swap.
+    await expect.poll(() => lavoie.locator('.cusp-viewer').getAttribute('data-variant'), { timeout: 30_000 }).toBe('master');
     await drag(lavoie, [0.3, 0.7], [0.5, 0.75]);
     await expect.poll(() => lavoie.locator('.viewer-save-error').textContent(), { timeout: 15_000 }).toContain('The database is unreachable');
     expect(await rows(lavoie).getAttribute('data-state')).toBe('error');
