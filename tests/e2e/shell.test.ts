@@ -97,7 +97,8 @@ describe('the shell in Chromium', () => {
 
   it('shows the real app.info of this workstation in Settings', async () => {
     await page.getByRole('link', { name: 'Réglages' }).click();
-    await expect.poll(() => page.locator('.facts').textContent()).toContain(serve.dataDir);
+    // The "About this workstation" card (an administrator also sees the image store's facts).
+    await expect.poll(() => page.locator('section[aria-labelledby="about-title"] .facts').textContent()).toContain(serve.dataDir);
     await page.screenshot({ path: screenshotPath('settings-fr'), fullPage: true });
   });
 
