@@ -1,17 +1,18 @@
 /**
  * The object storage benchmark of issue 6: upload and download throughput through Cusp's stores
  * (file, S3 on s3rver, Azure on Azurite) against the raw SDK / file-system call doing the same
- * work in the same run. Large objects (16 MB, like a CBCT slice set or a ceph master) report MB/s;
- * small ones (8 KB thumbnails, 8 in flight) report objects/s. Prints Cusp ÷ raw; the target is
- * ≥ 90 %. The encrypted (cloud default) path is shown too, for information. Each figure is the
- * better of two runs.
+ * work in the same run; for the file store that is the same atomic, durable write (temp file,
+ * fsync, rename, fsync of the folder) done with plain fs calls. Large objects (16 MB, like a CBCT
+ * slice set or a ceph master) report MB/s; small ones (8 KB thumbnails, 8 in flight) report
+ * objects/s. Prints Cusp ÷ raw; the target is ≥ 90 %. The encrypted (cloud default) path is shown
+ * too, for information. Each figure is the better of two runs.
  *
  * CUSP_BENCH_STORAGE_MB (default 64 MB of large objects) and CUSP_BENCH_STORAGE_THUMBS (default
  * 300) size the run.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -75,6 +76,7 @@ export async function run(): Promise<void> {
   await Promise.all([s3rver.start(), azurite.start()]);
   try {
     const fileRoot = join(work, 'file');
+    mkdirSync(join(work, 'raw-file-tmp'));
     const fileStore = await FileStore.create({ root: fileRoot, signingKey: randomBytes(32) });
     const s3 = new S3Store({ bucket: 'bench', region: 'ca-central-1', endpoint: `http://127.0.0.1:${s3Port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
     const azEndpoint = `http://127.0.0.1:${azPort}/devstoreaccount1`;
@@ -83,15 +85,21 @@ export async function run(): Promise<void> {
     const container = new BlobServiceClient(azEndpoint, new StorageSharedKeyCredential('devstoreaccount1', azuriteKey)).getContainerClient('bench');
     const keyring = { activeKeyId: 'bench', keys: new Map([['bench', randomBytes(32)]]) };
 
-    // The raw file write is as durable as the store's (fsync), or the comparison would be meaningless.
+    // The raw file write follows the same atomic, durable protocol the store must (issue 6): temp
+    // file, fsync, rename into place, fsync the folder. A plain overwrite would compare unlike work.
     const rawFile: Raw = {
       put: async (key, body) => {
         const path = join(work, 'raw-file', key);
+        const temp = join(work, 'raw-file-tmp', randomUUID());
         await mkdir(dirname(path), { recursive: true });
-        const handle = await open(path, 'w');
+        const handle = await open(temp, 'wx');
         await handle.writeFile(body);
         await handle.sync();
         await handle.close();
+        await rename(temp, path);
+        const folder = await open(dirname(path), 'r');
+        await folder.sync();
+        await folder.close();
       },
       get: async (key) => (await readFile(join(work, 'raw-file', key))).length,
     };

@@ -1,8 +1,9 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { close, createReadStream, createWriteStream, fstat, fsync as fsyncFd, open as openFd, read, write, type Stats } from 'node:fs';
+import { link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { Transform } from 'node:stream';
 import { StorageError } from './errors.js';
 import {
@@ -43,6 +44,23 @@ interface Sidecar {
 
 const fileTiers = tiers.filter((t) => t !== 'archive');
 
+/** Reads up to this size are answered from one buffer; larger ones stream in pieces of this size. */
+const smallRead = 1024 * 1024;
+/** A sidecar is read in one piece of this size when it fits (metadata can make it larger). */
+const sidecarRead = 4096;
+
+function infoOf(key: string, stats: Stats, sidecar: Sidecar): ObjectInfo {
+  return {
+    key,
+    size: stats.size,
+    sha256: sidecar.sha256,
+    contentType: sidecar.contentType,
+    lastModified: stats.mtime,
+    tier: sidecar.tier ?? 'hot',
+    metadata: sidecar.metadata,
+  };
+}
+
 export class FileStore implements ObjectStore {
   readonly description: StoreDescription;
   private readonly root: string;
@@ -73,8 +91,7 @@ export class FileStore implements ObjectStore {
     checkKey(key);
     const metadata = checkMetadata(options.metadata);
     const tier = options.tier ? checkTier(options.tier, fileTiers) : 'hot';
-    await this.requireRoot(key);
-    const temp = join(await this.tmpDir(key), randomUUID());
+    const temp = await this.tempPath(key);
     try {
       // fsync before close, so the rename below never exposes unwritten data.
       const { size, sha256 } = Buffer.isBuffer(body) || body instanceof Uint8Array ? await writeBytes(temp, body, options.onProgress) : await writeStream(temp, body, options.onProgress);
@@ -94,6 +111,11 @@ export class FileStore implements ObjectStore {
       return { key, size, sha256, contentType: options.contentType, tier, metadata, lastModified: new Date() };
     } catch (error) {
       await rm(temp, { force: true });
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        // The root (or its temp folder) went away since the last put: say which.
+        this.tmpReady = false;
+        await this.requireRoot(key);
+      }
       throw this.mapError(error, key);
     }
   }
@@ -101,32 +123,41 @@ export class FileStore implements ObjectStore {
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     checkKey(key);
     const requested = checkRange(options.range);
-    const info = await this.head(key);
-    const range = requested ? clampRange(requested, info.size, key) : undefined;
-    const path = this.dataPath(key);
-    // Open before answering so a file removed in between is NotFound here, not a stream error later.
-    const handle = await open(path, 'r').catch((e) => { throw this.mapError(e, key); });
-    // Read in pieces as large as the object (up to 1 MiB): a thumbnail in one read, a master in few.
-    const length = range ? range.end - range.start + 1 : info.size;
-    const body = handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: Math.min(1024 * 1024, Math.max(16 * 1024, length)) });
-    return { body, info, ...(range ? { range: { ...range, size: info.size } } : {}) };
+    // The data file and its sidecar are opened side by side; the open file (not the path) is what
+    // gets stat'ed and read, so a file replaced meanwhile is read whole, old or new.
+    const [opened, sidecar] = await Promise.allSettled([fd.open(this.dataPath(key), 'r'), this.readSidecar(key)]);
+    if (opened.status === 'rejected') throw await this.mapMissing(opened.reason, key);
+    const file = opened.value;
+    try {
+      if (sidecar.status === 'rejected') throw sidecar.reason;
+      const stats = await fd.fstat(file);
+      if (!stats.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
+      const info = infoOf(key, stats, sidecar.value);
+      const range = requested ? clampRange(requested, info.size, key) : undefined;
+      const length = range ? range.end - range.start + 1 : info.size;
+      const served = range ? { range: { ...range, size: info.size } } : {};
+      if (length <= smallRead) {
+        // A thumbnail or a small range: one read into one buffer, no file stream to set up.
+        const bytes = Buffer.allocUnsafe(length);
+        const { bytesRead } = length ? await fd.read(file, bytes, 0, length, range?.start ?? 0) : { bytesRead: 0 };
+        await fd.close(file);
+        return { body: toReadable(bytes.subarray(0, bytesRead)), info, ...served };
+      }
+      // Read in pieces of 1 MiB: a master in few reads; the stream closes the file at its end.
+      const body = createReadStream('', { fd: file, start: range?.start, end: range?.end, highWaterMark: smallRead });
+      return { body, info, ...served };
+    } catch (error) {
+      await fd.close(file).catch(() => undefined);
+      throw await this.mapMissing(error, key);
+    }
   }
 
   async head(key: string): Promise<ObjectInfo> {
     checkKey(key);
     try {
-      const stats = await stat(this.dataPath(key));
+      const [stats, sidecar] = await Promise.all([stat(this.dataPath(key)), this.readSidecar(key)]);
       if (!stats.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
-      const sidecar = await this.readSidecar(key);
-      return {
-        key,
-        size: stats.size,
-        sha256: sidecar.sha256,
-        contentType: sidecar.contentType,
-        lastModified: stats.mtime,
-        tier: sidecar.tier ?? 'hot',
-        metadata: sidecar.metadata,
-      };
+      return infoOf(key, stats, sidecar);
     } catch (error) {
       throw await this.mapMissing(error, key);
     }
@@ -204,7 +235,24 @@ export class FileStore implements ObjectStore {
 
   private async readSidecar(key: string): Promise<Sidecar> {
     try {
-      const parsed = JSON.parse(await readFile(this.metaPath(key), 'utf8')) as Partial<Sidecar>;
+      const file = await fd.open(this.metaPath(key), 'r');
+      let text: string;
+      try {
+        // One read holds a sidecar (a few hundred bytes); readFile would add an fstat and a read.
+        let buffer = Buffer.allocUnsafe(sidecarRead);
+        let length = (await fd.read(file, buffer, 0, buffer.length, 0)).bytesRead;
+        // A short read is the end of the file; a full one may not be (much metadata): read on.
+        while (length === buffer.length) {
+          buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
+          const n = (await fd.read(file, buffer, length, buffer.length - length, length)).bytesRead;
+          if (n === 0) break;
+          length += n;
+        }
+        text = buffer.toString('utf8', 0, length);
+      } finally {
+        await fd.close(file);
+      }
+      const parsed = JSON.parse(text) as Partial<Sidecar>;
       return { ...parsed, metadata: parsed.metadata ?? {} };
     } catch (error) {
       // An object copied in by hand (or by another program) has no sidecar: it is still an object.
@@ -215,12 +263,12 @@ export class FileStore implements ObjectStore {
 
   private async writeSidecar(key: string, sidecar: Sidecar): Promise<void> {
     const target = this.metaPath(key);
-    const temp = join(await this.tmpDir(key), `${randomUUID()}.json`);
+    const temp = `${await this.tempPath(key)}.json`;
     try {
       // Not fsynced on purpose: the rename keeps it whole, and what it holds is also in the object
       // row (sha256, tier) or derivable (content type), so a sidecar lost in a power cut costs
       // nothing; an fsync here would halve the write rate of small objects.
-      await writeFile(temp, JSON.stringify(sidecar), { flag: 'wx', mode: 0o600 });
+      await writeNew(temp, Buffer.from(JSON.stringify(sidecar)), false);
       await inFolder(target, () => rename(temp, target));
     } catch (error) {
       await rm(temp, { force: true });
@@ -228,15 +276,22 @@ export class FileStore implements ObjectStore {
     }
   }
 
-  private tmpReady = false;
-  private async tmpDir(key: string): Promise<string> {
+  /**
+   * A fresh path in `<root>/.tmp/`. The root is not stat'ed on every put: only when the temp folder
+   * cannot be opened is it checked (a missing root is `Unavailable`; it is never recreated).
+   */
+  private async tempPath(key: string): Promise<string> {
     const dir = join(this.root, '.tmp');
     if (!this.tmpReady) {
-      await mkdir(dir, { recursive: true }).catch((e) => { throw this.mapError(e, key); });
+      await this.requireRoot(key);
+      await mkdir(dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw this.mapError(e, key);
+      });
       this.tmpReady = true;
     }
-    return dir;
+    return join(dir, randomUUID());
   }
+  private tmpReady = false;
 
   private async requireRoot(key: string): Promise<void> {
     try {
@@ -285,21 +340,41 @@ export function mapFsError(error: unknown, key?: string): StorageError {
 }
 
 /**
- * Bytes already in memory (what ingest stores): one write, hashed on this thread while the write
- * runs on libuv's, then fsynced.
+ * fs's callback calls on plain descriptors, promisified: each FileHandle is an EventEmitter with
+ * its own bookkeeping, which shows when thumbnails go by the thousand.
  */
-async function writeBytes(path: string, body: Uint8Array, onProgress?: (bytes: number) => void): Promise<{ size: number; sha256: string }> {
-  const handle = await open(path, 'wx', 0o600);
+const fd = {
+  open: promisify(openFd),
+  fstat: promisify(fstat),
+  read: promisify(read),
+  write: promisify(write),
+  fsync: promisify(fsyncFd),
+  close: promisify(close),
+};
+
+/**
+ * Writes bytes into a new file (`wx`), fsynced before close when `durable`; `whileWriting` runs
+ * on this thread while the write runs on libuv's (the sha256 of what ingest stores).
+ */
+async function writeNew(path: string, bytes: Uint8Array, durable: boolean, whileWriting?: () => void): Promise<void> {
+  const file = await fd.open(path, 'wx', 0o600);
   try {
-    const written = handle.writeFile(body);
-    const sha256 = createHash('sha256').update(body).digest('hex');
-    await written;
-    await handle.sync();
-    onProgress?.(body.byteLength);
-    return { size: body.byteLength, sha256 };
+    const first = fd.write(file, bytes, 0, bytes.byteLength, null);
+    whileWriting?.();
+    let offset = (await first).bytesWritten;
+    while (offset < bytes.byteLength) offset += (await fd.write(file, bytes, offset, bytes.byteLength - offset, null)).bytesWritten;
+    if (durable) await fd.fsync(file);
   } finally {
-    await handle.close();
+    await fd.close(file);
   }
+}
+
+/** Bytes already in memory (what ingest stores): one write, hashed meanwhile, then fsynced. */
+async function writeBytes(path: string, body: Uint8Array, onProgress?: (bytes: number) => void): Promise<{ size: number; sha256: string }> {
+  let sha256 = '';
+  await writeNew(path, body, true, () => (sha256 = createHash('sha256').update(body).digest('hex')));
+  onProgress?.(body.byteLength);
+  return { size: body.byteLength, sha256 };
 }
 
 /** A stream of any length, hashed and counted as it goes through. */
@@ -319,14 +394,14 @@ async function writeStream(path: string, body: Body, onProgress?: (bytes: number
 }
 
 async function fsync(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+  const folder = await fd.open(path, 'r');
   try {
-    await handle.sync();
+    await fd.fsync(folder);
   } catch (error) {
     // Some platforms (Windows) cannot fsync a folder; the data file itself was synced already.
     if (!['EISDIR', 'EPERM', 'EINVAL'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
   } finally {
-    await handle.close();
+    await fd.close(folder);
   }
 }
 

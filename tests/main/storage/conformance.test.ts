@@ -62,6 +62,19 @@ describe.each([
     expect(head.metadata.variant).toBe('thumb50');
   });
 
+  it('reads a small object whole and by byte ranges', async () => {
+    const bytes = randomBytes(8192);
+    await store.put('prac/img-5/thumb50', bytes, { contentType: 'image/jpeg' });
+    const whole = await store.get('prac/img-5/thumb50');
+    expect((await readAll(whole.body)).equals(bytes)).toBe(true);
+    expect(whole.info).toMatchObject({ size: 8192, sha256: sha(bytes), contentType: 'image/jpeg' });
+    const part = await store.get('prac/img-5/thumb50', { range: { start: 100, end: 199 } });
+    expect(part.range).toEqual({ start: 100, end: 199, size: 8192 });
+    expect((await readAll(part.body)).equals(bytes.subarray(100, 200))).toBe(true);
+    const tail = await store.get('prac/img-5/thumb50', { range: { start: 8000 } });
+    expect((await readAll(tail.body)).equals(bytes.subarray(8000))).toBe(true);
+  });
+
   it('stores an empty object', async () => {
     await store.put('prac/empty', Buffer.alloc(0));
     expect((await store.head('prac/empty')).size).toBe(0);
