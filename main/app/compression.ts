@@ -18,11 +18,13 @@ export function presetFor(compression: Compression): Preset {
   if (!compression.view) return base;
   const { format, quality } = compression.view;
   const maxQuality = Math.max(base.view.maxQuality ?? quality, quality);
+  // The base's quantization table is a JPEG setting: another format goes without it.
+  const { quantTable, ...baseView } = base.view;
   return definePreset({
     ...base,
     name: `${base.name}-view-${format}-${quality}`.slice(0, 32),
     allowAvif: base.allowAvif || format === 'avif',
-    view: { ...base.view, format, quality, maxQuality },
+    view: { ...baseView, ...(format === 'jpeg' && quantTable !== undefined ? { quantTable } : {}), format, quality, maxQuality },
   });
 }
 

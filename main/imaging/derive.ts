@@ -57,7 +57,7 @@ export interface DeriveResult {
   derivatives: Derivative[];
   master: MasterOutput;
   sourceBytes: number;
-  /** Milliseconds per stage. */
+  /** Milliseconds per stage; view, preview + thumbnails and master run concurrently, so theirs overlap (total is wall-clock). */
   timings: Record<'decode' | 'render' | Variant | 'master' | 'total', number>;
 }
 
@@ -75,14 +75,15 @@ export async function downscale(rendered: RenderedImage, longSide: number): Prom
   return { width: info.width, height: info.height, channels: rendered.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-async function encodeAt(source: RenderedImage, format: VariantSpec['format'], quality: number, longSide?: number): Promise<{ data: Buffer; info: { width: number; height: number } }> {
+async function encodeAt(source: RenderedImage, spec: VariantSpec, quality: number, longSide?: number): Promise<{ data: Buffer; info: { width: number; height: number } }> {
+  const format = spec.format;
   let pipeline = sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } });
   if (longSide && Math.max(source.width, source.height) > longSide) {
     pipeline = pipeline.resize({ width: longSide, height: longSide, fit: 'inside', kernel: 'lanczos3' });
   }
   if (source.channels === 1) pipeline = pipeline.toColourspace('b-w');
   pipeline = pipeline.withExif({ IFD0: { ImageDescription: notForDiagnosis } });
-  if (format === 'jpeg') pipeline = pipeline.jpeg({ quality, progressive: true, mozjpeg: false, optimiseCoding: true });
+  if (format === 'jpeg') pipeline = pipeline.jpeg({ quality, quantisationTable: spec.quantTable ?? 0, progressive: true, mozjpeg: false, optimiseCoding: true });
   else if (format === 'webp') pipeline = pipeline.webp({ quality, effort: 4 });
   else pipeline = pipeline.avif({ quality, effort: 2 });
   return pipeline.toBuffer({ resolveWithObject: true });
@@ -95,10 +96,10 @@ async function encodeAt(source: RenderedImage, format: VariantSpec['format'], qu
  * coefficients are entropy coded), so both decode identically, and it encodes and decodes
  * several times faster (4096×5120 ceph: 50 + 41 ms against 468 + 430 ms).
  */
-function jpegTrial(source: RenderedImage, quality: number): Promise<Buffer> {
+function jpegTrial(source: RenderedImage, quality: number, quantTable = 0): Promise<Buffer> {
   let pipeline = sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } });
   if (source.channels === 1) pipeline = pipeline.toColourspace('b-w');
-  return pipeline.jpeg({ quality, progressive: false, mozjpeg: false, optimiseCoding: false }).toBuffer();
+  return pipeline.jpeg({ quality, quantisationTable: quantTable, progressive: false, mozjpeg: false, optimiseCoding: false }).toBuffer();
 }
 
 /**
@@ -122,14 +123,23 @@ function mosaic(source: RenderedImage, grid: number): RenderedImage {
   return { width, height, channels: 1, data };
 }
 
-/** Quality steps between attempts when the SSIM target is missed. */
-const qualityStep = 2;
+/**
+ * The next quality to try after `quality` measured `ssim` below `minSsim`. From libjpeg's scaling
+ * (quality ≥ 50: quantizer steps proportional to 100 − quality), 1 − SSIM grows about as
+ * (100 − quality)^0.8 on radiographs; the exponent 0.75 used here errs towards the higher quality,
+ * so one more attempt usually meets the target (a noisy bitewing: 2 encodings instead of 3–4).
+ * Always at least one step up, never above `maxQuality`.
+ */
+export function nextQuality(quality: number, ssim: number, minSsim: number, maxQuality: number): number {
+  const predicted = quality >= 50 && ssim < 1 ? 100 - (100 - quality) * ((1 - minSsim) / (1 - ssim)) ** (1 / 0.75) : quality + 1;
+  return Math.min(maxQuality, Math.max(quality + 1, Math.ceil(predicted - 1e-9)));
+}
 
 /**
  * Encodes one variant from the rendered 8-bit image (resized first when the spec says so). With
  * `minSsim` in the spec, the output at the preset quality is decoded back and compared with the
- * exact pixels encoded (quality.ts); below the target the quality goes up by 2 until it is met or
- * `maxQuality` is reached, and the output is the one at the quality found.
+ * exact pixels encoded (quality.ts); below the target the quality is raised (`nextQuality`) until
+ * it is met or `maxQuality` is reached, and the output is the one at the quality found.
  */
 export async function encodeVariant(rendered: RenderedImage, variant: Variant, spec: VariantSpec): Promise<Derivative> {
   let quality = spec.quality;
@@ -137,18 +147,18 @@ export async function encodeVariant(rendered: RenderedImage, variant: Variant, s
   let output: { data: Buffer; info: { width: number; height: number } };
   if (spec.minSsim === undefined) {
     // Resized (thumbnails) and encoded in one sharp pipeline.
-    output = await encodeAt(rendered, spec.format, quality, spec.longSide);
+    output = await encodeAt(rendered, spec, quality, spec.longSide);
   } else {
     // The comparison needs the exact pixels encoded: resize first.
     const source = spec.longSide ? await downscale(rendered, spec.longSide) : rendered;
     const maxQuality = Math.max(spec.maxQuality ?? quality, quality);
     const grid = gridFor(source);
     const jpeg = spec.format === 'jpeg';
-    // JPEG: the stored (progressive) encoding at the preset quality runs in libvips' threads while
-    // a cheap twin of it is decoded and measured here; most images need no second attempt, and
-    // then the check costs almost no time on two cores. Other formats: measure the output itself.
+    // JPEG: the stored (progressive) encoding at the quality being tried runs in libvips' threads
+    // while a cheap twin of it is decoded and measured here; when the measurement passes, the
+    // stored one is (nearly) done. Other formats: measure the output itself.
     const start = () => {
-      const encoding = encodeAt(source, spec.format, quality);
+      const encoding = encodeAt(source, spec, quality);
       encoding.catch(() => undefined); // its failure surfaces where it is awaited, not as an unhandled rejection
       return encoding;
     };
@@ -156,22 +166,18 @@ export async function encodeVariant(rendered: RenderedImage, variant: Variant, s
     // Greyscale JPEG measured on a grid: only the blocks measured are encoded and decoded.
     const sampled = jpeg && source.channels === 1 && grid > 1 ? mosaic(source, grid) : undefined;
     const attempt = async () => {
-      if (sampled) return fidelity(sampled, await jpegTrial(sampled, quality));
-      return fidelity(source, jpeg ? await jpegTrial(source, quality) : (await pending).data, grid);
+      if (sampled) return fidelity(sampled, await jpegTrial(sampled, quality, spec.quantTable));
+      return fidelity(source, jpeg ? await jpegTrial(source, quality, spec.quantTable) : (await pending).data, grid);
     };
     let found = await attempt();
     let attempts = 1;
-    if (found.ssim < spec.minSsim && quality < maxQuality) {
-      while (found.ssim < spec.minSsim && quality < maxQuality) {
-        quality = Math.min(quality + qualityStep, maxQuality);
-        if (!jpeg) pending = start();
-        found = await attempt();
-        attempts++;
-      }
-      if (jpeg) {
-        await pending.catch(() => undefined); // the speculative one: never two stored-size encodings at once
-        pending = start();
-      }
+    while (found.ssim < spec.minSsim && quality < maxQuality) {
+      quality = nextQuality(quality, found.ssim, spec.minSsim, maxQuality);
+      // Never two stored-size encodings at once (memory): the missed one finishes first.
+      await pending.catch(() => undefined);
+      pending = start();
+      found = await attempt();
+      attempts++;
     }
     output = await pending;
     measured = { ssim: found.ssim, psnr: found.psnr, minSsim: spec.minSsim, attempts, met: found.ssim >= spec.minSsim, grid };
@@ -188,6 +194,25 @@ export async function encodeVariant(rendered: RenderedImage, variant: Variant, s
     sha256: sha256(data),
     lossy: true,
     ...(measured ? { fidelity: measured } : {}),
+  };
+}
+
+/** The master: a DICOM's original or verified lossless re-encode (master.ts); a photo's own file. */
+async function masterOf(bytes: Uint8Array, source: SourceImage, preset: Preset): Promise<MasterOutput> {
+  if (source.kind !== 'dicom') {
+    const masterBytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return { bytes: masterBytes, contentType: `image/${source.format}`, sha256: sha256(masterBytes), encoding: 'original', verifiedBitExact: false };
+  }
+  const m = await makeMaster(bytes, source.parsed, source.pixel, preset.master, { index: source.frameIndex, frame: source.frame });
+  const masterBytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+  return {
+    bytes: masterBytes,
+    contentType: 'application/dicom',
+    sha256: sha256(masterBytes),
+    encoding: m.encoding,
+    transferSyntaxUid: m.transferSyntaxUid,
+    verifiedBitExact: m.verifiedBitExact,
+    ...(m.note ? { note: m.note } : {}),
   };
 }
 
@@ -209,36 +234,34 @@ export async function deriveAll(
   const rendered = render(source.frame, source.pipeline, options.window);
   const t2 = performance.now();
   const timings = { decode: t1 - t0, render: t2 - t1 } as DeriveResult['timings'];
-  const derivatives: Derivative[] = [];
-  // Thumbnails are made from the preview-sized image: the same look, a fraction of the resampling work.
-  let reduced = rendered;
-  for (const variant of ['view', 'preview', 'thumb200', 'thumb50'] as const) {
+  const timed = async <T>(stage: keyof DeriveResult['timings'], run: () => Promise<T>): Promise<T> => {
     const start = performance.now();
-    const spec = preset[variant];
-    const from = spec.longSide && Math.max(reduced.width, reduced.height) >= spec.longSide ? reduced : rendered;
-    if (variant === 'preview') reduced = await downscale(rendered, spec.longSide!);
-    derivatives.unshift(await encodeVariant(variant === 'preview' ? reduced : from, variant, spec));
-    timings[variant] = performance.now() - start;
-  }
-  const tm = performance.now();
-  let master: MasterOutput;
-  if (source.kind === 'dicom') {
-    const m = await makeMaster(bytes, source.parsed, source.pixel, preset.master, { index: source.frameIndex, frame: source.frame });
-    const masterBytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
-    master = {
-      bytes: masterBytes,
-      contentType: 'application/dicom',
-      sha256: sha256(masterBytes),
-      encoding: m.encoding,
-      transferSyntaxUid: m.transferSyntaxUid,
-      verifiedBitExact: m.verifiedBitExact,
-      ...(m.note ? { note: m.note } : {}),
-    };
-  } else {
-    const masterBytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    master = { bytes: masterBytes, contentType: `image/${source.format}`, sha256: sha256(masterBytes), encoding: 'original', verifiedBitExact: false };
-  }
-  timings.master = performance.now() - tm;
+    const value = await run();
+    timings[stage] = performance.now() - start;
+    return value;
+  };
+  // Three independent chains run at once, so two cores are busy: the view's encodings (libvips
+  // threads), the preview and thumbnails, and the master (codecs on this thread). Started in that
+  // order so the libvips work is queued before the master's codec occupies this thread.
+  const view = timed('view', () => encodeVariant(rendered, 'view', preset.view));
+  const smaller = (async () => {
+    // Thumbnails are made from the preview-sized image: the same look, a fraction of the resampling work.
+    let reduced = rendered;
+    const preview = await timed('preview', async () => encodeVariant((reduced = await downscale(rendered, preset.preview.longSide!)), 'preview', preset.preview));
+    const thumbs: Derivative[] = [];
+    for (const variant of ['thumb200', 'thumb50'] as const) {
+      const spec = preset[variant];
+      const from = spec.longSide && Math.max(reduced.width, reduced.height) >= spec.longSide ? reduced : rendered;
+      thumbs.push(await timed(variant, () => encodeVariant(from, variant, spec)));
+    }
+    return [preview, ...thumbs];
+  })();
+  const master = timed('master', () => masterOf(bytes, source, preset));
+  // Every chain settles before anything is thrown, so no encoding outlives a failed call.
+  const [viewOut, smallerOut, masterOut] = await Promise.allSettled([view, smaller, master]);
+  for (const outcome of [viewOut, smallerOut, masterOut]) if (outcome.status === 'rejected') throw outcome.reason;
+  const [preview, thumb200, thumb50] = (smallerOut as PromiseFulfilledResult<Derivative[]>).value;
+  const derivatives = [thumb50!, thumb200!, preview!, (viewOut as PromiseFulfilledResult<Derivative>).value];
   timings.total = performance.now() - t0;
   return {
     kind: source.kind,
@@ -249,7 +272,7 @@ export async function deriveAll(
     ...(rendered.window ? { window: rendered.window } : {}),
     frameIndex: source.kind === 'dicom' ? source.frameIndex : 0,
     derivatives,
-    master,
+    master: (masterOut as PromiseFulfilledResult<MasterOutput>).value,
     sourceBytes: bytes.length,
     timings,
   };

@@ -204,13 +204,9 @@ export async function reencodeMaster(p: ParsedDicom, m: PixelModule, codec: Loss
   return Buffer.concat([fileMeta(sopClass.trim(), sopInstance.trim(), syntax), dataSetBody(p, m), encapsulated(frames)]);
 }
 
-const sameSamples = (a: Samples, b: Samples) => {
-  if (a.byteLength !== b.byteLength) return false;
-  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-};
+/** Every stored value, byte for byte (memcmp via Buffer.equals). */
+const sameSamples = (a: Samples, b: Samples) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /**
  * Parses `candidate` like any incoming file, decodes every frame and compares each stored value

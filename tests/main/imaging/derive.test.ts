@@ -44,8 +44,10 @@ describe('derivatives', () => {
       expect([d.bytes[0], d.bytes[1]]).toEqual([0xff, 0xd8]);
       expect(d.bytes.includes(Buffer.from([0xff, 0xc2]))).toBe(true); // SOF2: progressive
     }
-    // From q88, raised to q92 for SSIM ≥ 0.97 on this noisy plate (quality.test.ts).
-    expect(bitewing.derivatives.find((d) => d.variant === 'view')!.quality).toBe(92);
+    // From q80 (quantization table 7), raised for SSIM ≥ 0.97 on this noisy plate (quality.test.ts).
+    const view = bitewing.derivatives.find((d) => d.variant === 'view')!;
+    expect(view.quality).toBeGreaterThan(80);
+    expect(view.fidelity!.met).toBe(true);
   });
 
   it('keeps thumbnails small: thumb50 ≤ 2 KB, thumb200 ≤ 8 KB', () => {
@@ -66,8 +68,10 @@ describe('derivatives', () => {
     const view = bitewing.derivatives.find((d) => d.variant === 'view')!;
     const { data } = await sharp(view.bytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     expect(psnr(data, rendered.data)).toBeGreaterThanOrEqual(40);
-    // SSIM ≥ 0.97 comes first: this noisy PSP plate needs q92, 89.3% smaller (q88 was 91.5% at SSIM 0.960).
-    expect(view.bytes.length).toBeLessThan(0.11 * bitewing.sourceBytes);
+    // SSIM ≥ 0.97 and at least 90% smaller than the 12-bit pixels: on this noisy PSP plate table 7
+    // gets there at q81 (90.6%); the standard table needed q92 for the same SSIM (89.3%).
+    expect(view.fidelity!.ssim).toBeGreaterThanOrEqual(0.97);
+    expect(view.bytes.length).toBeLessThan(0.1 * bitewing.sourceBytes);
   });
 
   it('honours a preset (WebP) and reports sha256 of each output', async () => {
@@ -311,7 +315,7 @@ describe('cusp derive', () => {
     expect(JSON.stringify(saved)).not.toContain('ANON-IO-0001');
     const outputs = saved.outputs as { variant: string; file: string; bytes: number; quality: number; fidelity?: { ssim: number; psnr: number } }[];
     const view = outputs.find((o) => o.variant === 'view')!;
-    expect(view).toMatchObject({ quality: 92, fidelity: { minSsim: 0.97, attempts: 3, met: true } });
+    expect(view).toMatchObject({ quality: 81, fidelity: { minSsim: 0.97, attempts: 2, met: true } });
     expect(view.fidelity!.ssim).toBeGreaterThanOrEqual(0.97);
     expect(view.fidelity!.psnr).toBeGreaterThanOrEqual(40);
     expect(outputs.find((o) => o.variant === 'thumb50')!.fidelity).toBeUndefined();
