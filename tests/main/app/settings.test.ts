@@ -98,6 +98,9 @@ describe('settings methods', () => {
     expect(preset.master).toBe('original');
     expect(preset.view).toMatchObject({ format: 'webp', quality: 92, minSsim: 0.97, maxQuality: 95 });
     expect(presetFor({ preset: 'default', view: { format: 'avif', quality: 70 } }).allowAvif).toBe(true);
+    // The default view's JPEG quantization table goes with JPEG only.
+    expect(presetFor({ preset: 'default', view: { format: 'webp', quality: 90 } }).view.quantTable).toBeUndefined();
+    expect(presetFor({ preset: 'default', view: { format: 'jpeg', quality: 90 } }).view).toMatchObject({ quality: 90, quantTable: 7 });
     expect(await app.dispatch('settings.setCompression', { preset: 'default', view: { format: 'jpeg', quality: 20 } }, ctx('admin'))).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(await app.dispatch('settings.setCompression', { preset: 'huge' }, ctx('admin'))).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect((await audit('settings.compression'))[0]!.detail).toEqual({ from: 'default', to: 'keep-original+view:webp/92' });
