@@ -197,6 +197,9 @@ export async function encodeVariant(rendered: RenderedImage, variant: Variant, s
   };
 }
 
+/** Images up to this many pixels make their master alongside the lossy outputs (see deriveAll). */
+const concurrentMasterSamples = 8_000_000;
+
 /** The master: a DICOM's original or verified lossless re-encode (master.ts); a photo's own file. */
 async function masterOf(bytes: Uint8Array, source: SourceImage, preset: Preset): Promise<MasterOutput> {
   if (source.kind !== 'dicom') {
@@ -242,7 +245,9 @@ export async function deriveAll(
   };
   // Three independent chains run at once, so two cores are busy: the view's encodings (libvips
   // threads), the preview and thumbnails, and the master (codecs on this thread). Started in that
-  // order so the libvips work is queued before the master's codec occupies this thread.
+  // order so the libvips work is queued before the master's codec occupies this thread. Above
+  // `concurrentMasterSamples` the master waits for the others: the progressive encoder holds about
+  // 6 bytes per pixel for the whole image, and the codec's own copies should not add to that.
   const view = timed('view', () => encodeVariant(rendered, 'view', preset.view));
   const smaller = (async () => {
     // Thumbnails are made from the preview-sized image: the same look, a fraction of the resampling work.
@@ -256,7 +261,8 @@ export async function deriveAll(
     }
     return [preview, ...thumbs];
   })();
-  const master = timed('master', () => masterOf(bytes, source, preset));
+  const makeMasterNow = () => timed('master', () => masterOf(bytes, source, preset));
+  const master = rendered.width * rendered.height <= concurrentMasterSamples ? makeMasterNow() : Promise.allSettled([view, smaller]).then(makeMasterNow);
   // Every chain settles before anything is thrown, so no encoding outlives a failed call.
   const [viewOut, smallerOut, masterOut] = await Promise.allSettled([view, smaller, master]);
   for (const outcome of [viewOut, smallerOut, masterOut]) if (outcome.status === 'rejected') throw outcome.reason;

@@ -263,6 +263,45 @@ describe('metadata', () => {
   });
 });
 
+describe('large images', () => {
+  it('make the master after the lossy outputs (their encoder buffers and the codec’s never coincide), still bit-exact', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    // 3000 × 2800 = 8.4 million 12-bit pixels: a gradient with deterministic noise.
+    const width = 3000, height = 2800;
+    const pixels = new Uint16Array(width * height);
+    let seed = 7;
+    for (let i = 0; i < pixels.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      pixels[i] = (((i % width) + Math.floor(i / width)) & 0x7ff) + (seed >>> 27);
+    }
+    writeFileSync(`${dir}/large.raw`, pixels);
+    writeFileSync(`${dir}/large.dump`, [
+      '(0002,0010) UI =LittleEndianExplicit',
+      '(0008,0016) UI =DigitalXRayImageStorageForPresentation',
+      '(0008,0018) UI [1.2.826.0.1.3680043.10.1371.99.3]',
+      '(0008,0060) CS [DX]',
+      '(0028,0002) US 1',
+      '(0028,0004) CS [MONOCHROME2]',
+      `(0028,0010) US ${height}`,
+      `(0028,0011) US ${width}`,
+      '(0028,0100) US 16',
+      '(0028,0101) US 12',
+      '(0028,0102) US 11',
+      '(0028,0103) US 0',
+      `(7fe0,0010) OW =${dir}/large.raw`,
+    ].join('\n'));
+    execFileSync('dump2dcm', ['+E', `${dir}/large.dump`, `${dir}/large.dcm`], { stdio: 'ignore' });
+    const r = await deriveAll(`${dir}/large.dcm`);
+    expect(r.master).toMatchObject({ encoding: 'jpegls', verifiedBitExact: true });
+    expect(r.derivatives.map((d) => d.variant).sort()).toEqual(['preview', 'thumb200', 'thumb50', 'view']);
+    // One after the other: the whole run lasts at least the view's encoding plus the master's.
+    expect(r.timings.total).toBeGreaterThanOrEqual(r.timings.view + r.timings.master);
+    const master = (await loadImage(r.master.bytes)) as DicomSource;
+    expect(Buffer.from(master.frame.samples.buffer, master.frame.samples.byteOffset, master.frame.samples.byteLength).equals(Buffer.from(pixels.buffer))).toBe(true);
+  });
+});
+
 describe('worker pool', () => {
   let pool: DerivePool;
   beforeAll(() => {
