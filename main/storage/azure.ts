@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
-  BlobSASPermissions, BlobServiceClient, RestError, StorageSharedKeyCredential, type BlockBlobClient, type ContainerClient,
+  BlobSASPermissions, BlobServiceClient, RestError, StorageSharedKeyCredential, type BlockBlobClient, type BlockBlobUploadOptions, type ContainerClient,
 } from '@azure/storage-blob';
 import { isNetworkError, StorageError } from './errors.js';
 import {
-  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, discard, metaKeys, partsOf, prepend, tiers, uploadParts,
+  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, discard, metaKeys, tiers, uploadParts, wholeOrParts,
   type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
   type PutOptions, type StoreDescription, type Tier,
 } from './store.js';
@@ -13,8 +13,8 @@ import {
 /**
  * Azure Blob Storage (block blobs), Azurite in tests.
  *
- * - Small objects go up in one Put Blob; the service returns the MD5 it computed, which must be ours.
- *   Large ones are staged as blocks, each with `transactionalContentMD5` (the service rejects a
+ * - Objects up to two blocks go up in one Put Blob with a transactional Content-MD5; the service
+ *   returns the MD5 it computed, which must be ours. Larger ones are staged as blocks, each with `transactionalContentMD5` (the service rejects a
  *   block whose bytes do not match), and committed only after the whole sha256 is checked.
  * - Azure metadata names must be identifiers: Cusp's `a-b` names are stored as `a_b`.
  * - Tiers: hot Hot, warm Cool, cold Cold, archive Archive. Reading an archived blob answers
@@ -100,30 +100,31 @@ export class AzureStore implements ObjectStore {
     const conditions = options.ifAbsent ? { ifNoneMatch: '*' } : undefined;
     const hash = createHash('sha256');
     const wholeMd5 = createHash('md5');
-    const parts = partsOf(body, this.blockSize, hash)[Symbol.asyncIterator]();
-    const first = await parts.next();
-    const firstPart = first.done ? Buffer.alloc(0) : first.value;
-    const second = await parts.next();
+    const upload = await wholeOrParts(body, this.blockSize, hash, wholeMd5);
     try {
-      if (second.done) {
+      if ('whole' in upload) {
+        const bytes = upload.whole;
         const sha256 = hash.digest('hex');
         checkSha256(options.sha256, sha256, key);
-        const md5 = createHash('md5').update(firstPart).digest();
+        const md5 = wholeMd5.digest();
         const finalMeta = { ...metadata, [metaKeys.sha256]: sha256 };
-        const result = await blob.upload(firstPart, firstPart.length, {
+        // Content-MD5 (transactional) makes the service refuse a body that does not match before it
+        // replaces anything; the MD5 it then reports for the blob must be ours too.
+        const uploadOptions: BlockBlobUploadOptions & { transactionalContentMD5: Uint8Array } = {
           blobHTTPHeaders: { blobContentType: options.contentType, blobContentMD5: md5 },
-          metadata: toAzureMeta(finalMeta), tier: azureAccessTiers[tier], conditions,
-        });
+          metadata: toAzureMeta(finalMeta), tier: azureAccessTiers[tier], conditions, transactionalContentMD5: md5,
+        };
+        const result = await blob.upload(bytes, bytes.length, uploadOptions);
         checkMd5(result.contentMD5, md5, key);
-        options.onProgress?.(firstPart.length);
-        return { key, size: firstPart.length, sha256, contentType: options.contentType, tier, metadata: finalMeta };
+        options.onProgress?.(bytes.length);
+        return { key, size: bytes.length, sha256, contentType: options.contentType, tier, metadata: finalMeta };
       }
       const ids: string[] = [];
       let written = 0;
       let size = 0;
       // Block ids must all have the same length: a random run id plus a zero-padded counter.
       const run = randomBytes(6).toString('hex');
-      await uploadParts(prepend([firstPart, second.value], parts), this.concurrency, async (buffer, index) => {
+      await uploadParts(upload.parts, this.concurrency, async (buffer, index) => {
         const id = Buffer.from(`${run}-${String(index).padStart(6, '0')}`).toString('base64');
         ids[index] = id;
         size += buffer.length;

@@ -8,7 +8,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isNetworkError, StorageError } from './errors.js';
 import {
-  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, discard, metaKeys, partsOf, prepend, uploadParts,
+  checkExpiry, checkKey, checkMetadata, checkPrefix, checkRange, checkSha256, checkTier, discard, metaKeys, uploadParts, wholeOrParts,
   type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
   type PutOptions, type StoreDescription, type Tier,
 } from './store.js';
@@ -34,7 +34,7 @@ export interface S3StoreOptions {
   endpoint?: string;
   forcePathStyle?: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Part size for multipart uploads, and the largest object sent in one PUT (default 16 MiB, at least 5 MiB). */
+  /** Part size for multipart uploads (default 16 MiB, at least 5 MiB); objects up to twice this go in one PUT. */
   partSize?: number;
   /** Parts in flight at once (default 4). */
   concurrency?: number;
@@ -107,20 +107,8 @@ export class S3Store implements ObjectStore {
     const storageClass = this.classOf(options.tier ?? 'hot');
     if (options.ifAbsent && (await this.exists(key))) throw new StorageError('Conflict', 'An object already exists under this key', { key });
     const hash = createHash('sha256');
-    const parts = partsOf(body, this.partSize, hash)[Symbol.asyncIterator]();
-    const first = await parts.next();
-    let firstPart = first.done ? Buffer.alloc(0) : first.value;
-    let second = await parts.next();
-    // An object just over one part (a 16 MiB master once encrypted: + 16 bytes per 64 KiB frame)
-    // goes in one PUT rather than four multipart requests.
-    let third: IteratorResult<Buffer> | undefined;
-    if (!second.done) {
-      third = await parts.next();
-      if (third.done && firstPart.length + second.value.length <= 2 * this.partSize) {
-        firstPart = Buffer.concat([firstPart, second.value]);
-        second = third;
-      }
-    }
+    const wholeMd5 = createHash('md5');
+    const upload = await wholeOrParts(body, this.partSize, hash, wholeMd5);
     const common = {
       Bucket: this.bucket,
       Key: this.full(key),
@@ -128,17 +116,17 @@ export class S3Store implements ObjectStore {
       StorageClass: storageClass,
       ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
     };
-    if (second.done) {
+    if ('whole' in upload) {
+      const bytes = upload.whole;
       const sha256 = hash.digest('hex');
       checkSha256(options.sha256, sha256, key);
-      const md5 = createHash('md5').update(firstPart).digest();
-      const result = await this.call(this.client.send(
-        new PutObjectCommand({ ...common, Body: firstPart, ContentLength: firstPart.length, ContentMD5: md5.toString('base64'), Metadata: { ...metadata, [metaKeys.sha256]: sha256 } })),
-        key,
-      );
+      const md5 = wholeMd5.digest();
+      const put = new PutObjectCommand({ ...common, Body: bytes, ContentLength: bytes.length, ContentMD5: md5.toString('base64'), Metadata: { ...metadata, [metaKeys.sha256]: sha256 } });
+      withPayloadSha256(put, sha256);
+      const result = await this.call(this.client.send(put), key);
       checkEtag(result.ETag, md5.toString('hex'), key);
-      options.onProgress?.(firstPart.length);
-      return { key, size: firstPart.length, sha256, contentType: options.contentType, tier: tierOfStorageClass(storageClass, this.classes), metadata: { ...metadata, [metaKeys.sha256]: sha256 } };
+      options.onProgress?.(bytes.length);
+      return { key, size: bytes.length, sha256, contentType: options.contentType, tier: tierOfStorageClass(storageClass, this.classes), metadata: { ...metadata, [metaKeys.sha256]: sha256 } };
     }
     // Multipart: sha256 goes into the metadata at creation when the caller knows it; otherwise it is
     // added after completion by a server-side copy (no bytes travel again from here).
@@ -150,7 +138,7 @@ export class S3Store implements ObjectStore {
     let written = 0;
     let size = 0;
     try {
-      await uploadParts(prepend([firstPart, second.value, ...(third && !third.done ? [third.value] : [])], parts), this.concurrency, async (buffer, index) => {
+      await uploadParts(upload.parts, this.concurrency, async (buffer, index) => {
         const PartNumber = index + 1;
         size += buffer.length;
         const md5 = createHash('md5').update(buffer).digest();
@@ -305,6 +293,20 @@ export class S3Store implements ObjectStore {
       throw mapS3Error(error, key);
     }
   }
+}
+
+/**
+ * Gives SigV4 the payload's sha256 we already computed (x-amz-content-sha256): otherwise the
+ * signer hashes the whole body again on this thread. AWS checks the body against it as well.
+ */
+function withPayloadSha256(command: PutObjectCommand, sha256: string): void {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256;
+      return next(args);
+    },
+    { step: 'build', name: 'cuspPayloadSha256' },
+  );
 }
 
 function checkEtag(etag: string | undefined, expected: string, key: string): void {

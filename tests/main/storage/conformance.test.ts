@@ -115,6 +115,15 @@ describe.each([
     expect((await readAll(over.body)).length).toBe(5);
   });
 
+  it('writes an object of between one and two parts (one request where the provider allows), checking its sha256', async () => {
+    const bytes = randomBytes(7 * 1024 * 1024 + 4096);
+    await store.put('prac/img-6/master', bytes, { sha256: sha(bytes) });
+    expect(await codeOf(store.put('prac/img-6/master', randomBytes(bytes.length), { sha256: sha(bytes) }))).toBe('IntegrityError');
+    const got = await store.get('prac/img-6/master');
+    expect(got.info).toMatchObject({ size: bytes.length, sha256: sha(bytes) });
+    expect((await readAll(got.body)).equals(bytes)).toBe(true);
+  });
+
   it('refuses a write whose bytes do not match the sha256 given, leaving the old object', async () => {
     await store.put('prac/guarded', Buffer.from('original'));
     expect(await codeOf(store.put('prac/guarded', Buffer.from('tampered'), { sha256: sha(Buffer.from('expected')) }))).toBe('IntegrityError');
