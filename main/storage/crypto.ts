@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { StorageError } from './errors.js';
 import {
-  checkRange, discard, metaKeys, toReadable,
+  checkRange, checkSha256, discard, metaKeys, toReadable,
   type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
   type PutOptions, type StoreDescription, type Tier,
 } from './store.js';
@@ -86,16 +86,44 @@ function frameAad(index: number, final: boolean): Buffer {
   return aad;
 }
 
-function sealFrame(env: Envelope, index: number, plain: Buffer, final: boolean): Buffer {
+/** Seals frame `index` into `out` at `offset`; returns the offset after it. */
+function sealFrameInto(env: Envelope, index: number, plain: Uint8Array, final: boolean, out: Buffer, offset: number): number {
   const cipher = createCipheriv('aes-256-gcm', env.dek, frameNonce(env.noncePrefix, index)).setAAD(frameAad(index, final));
-  return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  offset += cipher.update(plain).copy(out, offset);
+  offset += cipher.final().copy(out, offset);
+  return offset + cipher.getAuthTag().copy(out, offset);
+}
+
+function sealFrame(env: Envelope, index: number, plain: Buffer, final: boolean): Buffer {
+  const out = Buffer.allocUnsafe(plain.length + tagBytes);
+  sealFrameInto(env, index, plain, final, out, 0);
+  return out;
+}
+
+/**
+ * A plaintext already in memory, sealed frame by frame into one buffer of the exact sealed size
+ * (no stream, one copy); each frame is hashed into `hash` on the way, while it is in cache.
+ */
+function sealBuffer(env: Envelope, plain: Uint8Array, hash: { update(b: Uint8Array): unknown }): Buffer {
+  const frames = Math.max(1, Math.ceil(plain.byteLength / env.frameSize));
+  const out = Buffer.allocUnsafe(plain.byteLength + frames * tagBytes);
+  let offset = 0;
+  for (let index = 0; index < frames; index++) {
+    const frame = plain.subarray(index * env.frameSize, (index + 1) * env.frameSize);
+    hash.update(frame);
+    offset = sealFrameInto(env, index, frame, index === frames - 1, out, offset);
+  }
+  return out;
 }
 
 function openFrame(env: Envelope, index: number, sealed: Buffer, final: boolean, key: string): Buffer {
   try {
     const decipher = createDecipheriv('aes-256-gcm', env.dek, frameNonce(env.noncePrefix, index)).setAAD(frameAad(index, final));
     decipher.setAuthTag(sealed.subarray(sealed.length - tagBytes));
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - tagBytes)), decipher.final()]);
+    // GCM's final() only checks the tag (it returns no bytes), so the plaintext is update()'s buffer.
+    const plain = decipher.update(sealed.subarray(0, sealed.length - tagBytes));
+    decipher.final();
+    return plain;
   } catch (error) {
     throw new StorageError('IntegrityError', `Encrypted frame ${index} does not authenticate (damaged, truncated, or the wrong key)`, { key, cause: error });
   }
@@ -169,9 +197,22 @@ class Opener extends Transform {
     this.skip = skip;
     this.remaining = limit;
   }
-  /** The next `n` buffered bytes, copied once into one buffer. */
+  private scratch?: Buffer;
+  /**
+   * The next `n` (≤ one sealed frame) buffered bytes as one buffer: a view of the chunk when it
+   * holds them all, else a copy into a scratch buffer reused for every frame (nothing keeps it:
+   * decryption writes the plaintext into a new buffer).
+   */
   private takeBytes(n: number): Buffer {
-    const out = Buffer.allocUnsafe(n);
+    const first = this.chunks[0];
+    if (first && first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.bytes -= n;
+      return first.subarray(0, n);
+    }
+    this.scratch ??= Buffer.allocUnsafe(this.env.frameSize + tagBytes);
+    const out = this.scratch.subarray(0, n);
     for (let o = 0; o < n; ) {
       const c = this.chunks[0]!;
       const k = Math.min(c.length, n - o);
@@ -267,14 +308,24 @@ export class EncryptedStore implements ObjectStore {
     const dek = randomBytes(32);
     const { keyId, wrapped } = wrapKey(this.keyring, dek);
     const env: Envelope = { keyId, dek, frameSize, noncePrefix: randomBytes(8) };
-    // A buffer's digest is known up front, so it travels with the object in one write.
-    let expected = options.sha256?.toLowerCase();
-    const isBuffer = Buffer.isBuffer(body) || body instanceof Uint8Array;
-    if (isBuffer && expected === undefined) expected = createHash('sha256').update(body).digest('hex');
-    const sealer = new Sealer(env, expected, key);
-    const source = toReadable(body);
-    source.on('error', (e) => sealer.destroy(e));
-    const sealed = source.pipe(sealer);
+    let sealed: Body;
+    let sealer: Sealer | undefined;
+    // The plaintext's digest travels with the object in one write whenever it is known up front.
+    let expected: string | undefined;
+    if (Buffer.isBuffer(body) || body instanceof Uint8Array) {
+      // Bytes in memory (what ingest stores) are sealed whole into one buffer, which the inner store
+      // then hashes in one pass and sends in one request: no stream plumbing, no copy per chunk.
+      const hash = createHash('sha256');
+      sealed = sealBuffer(env, body, hash);
+      expected = hash.digest('hex');
+      checkSha256(options.sha256, expected, key);
+    } else {
+      expected = options.sha256?.toLowerCase();
+      sealer = new Sealer(env, expected, key);
+      const source = toReadable(body);
+      source.on('error', (e) => sealer!.destroy(e));
+      sealed = source.pipe(sealer);
+    }
     const metadata: Record<string, string> = {
       ...(options.metadata ?? {}),
       [metaKeys.format]: `1;f=${frameSize};n=${env.noncePrefix.toString('hex')}`,
@@ -287,7 +338,7 @@ export class EncryptedStore implements ObjectStore {
       onProgress: options.onProgress ? (n) => options.onProgress!(plainSizeOf(n)) : undefined,
     });
     const plainBytes = plainSizeOf(info.size);
-    const plainSha = sealer.plainSha!;
+    const plainSha = expected ?? sealer!.plainSha!;
     if (!expected) await this.inner.setMetadata(key, { ...info.metadata, [plainShaKey]: plainSha });
     return { ...this.plainInfo({ ...info, metadata: { ...info.metadata, [plainShaKey]: plainSha } }, plainBytes), sha256: plainSha };
   }
