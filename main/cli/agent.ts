@@ -30,12 +30,12 @@ export function agentCommand(program: Command): void {
     .option('--practice <id>', 'practice the images belong to (default: the only one)')
     .option('--purge', 'delete each instance from Orthanc once its image is indexed and every object verified')
     .addOption(new Option('--purge-after <hours>', 'delete instances from Orthanc this many hours after they were indexed').argParser(positiveInt('--purge-after')))
-    .addOption(new Option('--concurrency <n>', 'jobs at once').default(2).argParser(positiveInt('--concurrency')))
+    .addOption(new Option('--concurrency <n>', 'jobs at once (default: twice the imaging threads)').argParser(positiveInt('--concurrency')))
     .addOption(new Option('--threads <n>', 'imaging worker threads (default: one per core)').argParser(positiveInt('--threads')))
     .addOption(new Option('--grace <seconds>', 'time running jobs get to finish on SIGTERM').default(10).argParser(positiveInt('--grace')))
     .option('--no-nightly', 'do not run the nightly storage tiering and cache prefetch')
     .addOption(new Option('--lease <seconds>', 'how long a crashed agent keeps its jobs before others take them').default(60).argParser(positiveInt('--lease')))
-    .action(async (options: { data: string; orthanc?: string; store?: string; practice?: string; purge?: boolean; purgeAfter?: number; concurrency: number; threads?: number; grace: number; lease: number; nightly?: boolean }) => {
+    .action(async (options: { data: string; orthanc?: string; store?: string; practice?: string; purge?: boolean; purgeAfter?: number; concurrency?: number; threads?: number; grace: number; lease: number; nightly?: boolean }) => {
       const log = createLogger().child({ component: 'agent' });
       const config = await loadConfig(options.data);
       const orthancUrl = options.orthanc ?? config.orthanc?.url;
@@ -54,14 +54,14 @@ export function agentCommand(program: Command): void {
         practiceId: runtime.practiceId,
         orthanc,
         log,
-        concurrency: options.concurrency,
+        concurrency: options.concurrency ?? runtime.jobs,
         queue: { leaseMs: options.lease * 1000 },
         ...(options.purge ? { purgeFromOrthanc: true } : {}),
         ...(options.purgeAfter ? { purgeAfterMs: options.purgeAfter * 3_600_000 } : {}),
       });
       service.start();
       const stopNightly = options.nightly === false ? () => undefined : startNightly({ dataDir: options.data, hour: config.nightly.hour, log });
-      log.info({ orthanc: redactUrl(orthancUrl), concurrency: options.concurrency, purge: Boolean(options.purge), purgeAfterHours: options.purgeAfter ?? null }, 'agent started');
+      log.info({ orthanc: redactUrl(orthancUrl), concurrency: options.concurrency ?? runtime.jobs, purge: Boolean(options.purge), purgeAfterHours: options.purgeAfter ?? null }, 'agent started');
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', () => resolve());
         process.once('SIGINT', () => resolve());

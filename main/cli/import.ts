@@ -114,7 +114,7 @@ export function importCommand(program: Command): void {
           : { groups: [{ patientId: options.patient ?? null, files: await collectFiles(paths) }], unmatched: [] };
         const files = groups.flatMap((g) => g.files);
         if (files.length === 0) throw new AppError('INVALID_INPUT', 'Expected image files but the paths given hold none');
-        const service = new IngestService({ db: runtime.db, store: runtime.store, derive: runtime.derive, practiceId: runtime.practiceId, log, source: 'import', workerIdleMs: 100 });
+        const service = new IngestService({ db: runtime.db, store: runtime.store, derive: runtime.derive, practiceId: runtime.practiceId, log, source: 'import', workerIdleMs: 100, concurrency: runtime.jobs });
         const ids: string[] = [];
         for (const group of groups) ids.push(...(await service.queue.enqueueFiles(group.files, group.patientId ? { patientId: group.patientId } : {})));
         service.start();

@@ -8,6 +8,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { DerivePool } from '../imaging/pool.js';
 import type { Derive, IngestStore } from '../ingest/pipeline.js';
 import { resolvePracticeId } from '../ingest/service.js';
+import { jobsToKeepBusy } from '../ingest/workers.js';
 import { openStore } from '../storage/open.js';
 import { FileSecretStore } from '../storage/secrets.js';
 import type { ObjectStore } from '../storage/store.js';
@@ -18,6 +19,8 @@ export interface IngestRuntime {
   store: IngestStore;
   derive: Derive;
   practiceId: string;
+  /** Jobs at once that keep the imaging threads busy (`jobsToKeepBusy`). */
+  jobs: number;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export async function openIngestRuntime(
       db,
       store,
       practiceId,
+      jobs: jobsToKeepBusy(derivePool.threads),
       derive: async (bytes, expect) => derivePool.derive(bytes, await preset(), expect),
       async close() {
         await derivePool.close();

@@ -2,11 +2,12 @@ import { rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { every } from '../app/every.js';
 import type { Logger } from '../app/log.js';
+import { practicePresetLoader } from '../app/compression.js';
 import type { Database } from '../db/database.js';
 import { DerivePool } from '../imaging/pool.js';
-import { defaultPreset } from '../imaging/presets.js';
 import type { IngestStore } from './pipeline.js';
 import { IngestService, resolvePracticeId } from './service.js';
+import { jobsToKeepBusy } from './workers.js';
 
 /**
  * Files dropped in the app (`POST /upload`, main/server/upload.ts) are imported exactly like
@@ -98,14 +99,17 @@ export class ImportRunner {
       const db = this.options.db();
       const practiceId = await resolvePracticeId(db);
       const pool = new DerivePool({ threads: this.options.threads });
+      const preset = practicePresetLoader(db.knex, practiceId);
       const service = new IngestService({
         db,
         store: this.options.store(),
-        derive: (bytes, expect) => pool.derive(bytes, defaultPreset, expect),
+        // The practice's compression preset (Settings → Compression), as every other ingest uses.
+        derive: async (bytes, expect) => pool.derive(bytes, await preset(), expect),
         practiceId,
         log: this.options.log.child({ component: 'import' }),
         source: 'import',
         workerIdleMs: 250,
+        concurrency: jobsToKeepBusy(pool.threads),
         onImage: (event) => void this.cleanUp(event.jobId),
       });
       service.start();
