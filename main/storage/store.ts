@@ -252,7 +252,7 @@ export async function* partsOf(body: Body, partSize: number, hash: { update(b: U
   if (pendingBytes > 0 || !emitted) yield join(pending);
 }
 
-type Hash = { update(b: Uint8Array): unknown };
+export type Hash = { update(b: Uint8Array): unknown };
 
 /**
  * Feeds bytes to every hash a slice at a time, so each slice is hashed by all of them while it is
