@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { storeFormSchema, type MigrationStatus, type StoreTestResult } from '../../contract/index.js';
 import { isStorageError } from '../storage/errors.js';
+import { copySharedPdfs } from '../share/migrate.js';
 import { journalPath, migrateObjects, type MigrationProgress } from '../storage/migrate.js';
 import { KnexObjectIndex } from '../storage/object-index.js';
 import { isInCanada, openStore, parseStoreUrl, type ResidencyPolicy } from '../storage/open.js';
@@ -205,16 +206,22 @@ export class StoreMigrations {
       const result = await migrateObjects({ index, from, to, journal: journalPath(this.services.dataDir, from, to), onProgress });
       onProgress(result);
       const left = from.description.kind === to.description.kind ? 0 : Number((await knex('stored_objects').where('backend', from.description.kind).count({ n: '*' }).first())?.n ?? 0);
-      if (result.failed.length || left) {
+      // Shared PDFs are not image objects: copied (and verified) last, before the switch.
+      const shares = result.failed.length || left ? null : await copySharedPdfs(knex, from, to);
+      if (!shares) {
         state.state = 'failed';
         if (left && !result.failed.length) state.errors = [`${left} object(s) arrived during the migration: run it again`];
         log.warn({ failed: result.failed.length, left }, 'store migration incomplete; store unchanged');
+      } else if (shares.problems.length) {
+        state.state = 'failed';
+        state.errors = shares.problems.slice(0, 5).map((p) => `${p.code}: ${p.key}`);
+        log.warn({ failed: shares.problems.length }, 'store migration incomplete (shared documents); store unchanged');
       } else {
         const config = await loadConfig(this.services.dataDir);
         await saveConfig(this.services.dataDir, { ...config, store: { ...config.store, url: state.to } });
         await this.services.replaceStorage(state.to);
         state.state = 'done';
-        log.info({ objects: result.done, bytes: result.bytes }, 'store migration done; store switched');
+        log.info({ objects: result.done, bytes: result.bytes, sharedDocuments: shares.copied }, 'store migration done; store switched');
       }
     } catch (error) {
       // Unreachable destination (or the database): the run stops and can be resumed.

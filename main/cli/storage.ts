@@ -5,6 +5,7 @@ import { createLogger } from '../app/log.js';
 import { openServices, type Services } from '../app/services.js';
 import { EncryptedStore } from '../storage/crypto.js';
 import { isStorageError } from '../storage/errors.js';
+import { copySharedPdfs } from '../share/migrate.js';
 import { journalPath, migrateObjects } from '../storage/migrate.js';
 import { allRows, KnexObjectIndex } from '../storage/object-index.js';
 import { openStore, type ResidencyPolicy } from '../storage/open.js';
@@ -103,7 +104,11 @@ export function storageCommand(program: Command): void {
           process.stderr.write('\n');
           console.log(`Copied and verified ${result.done - result.skipped - result.failed.length} object(s) (${result.skipped} already done).`);
           for (const f of result.failed) console.log(`  ${f.code.padEnd(15)} ${f.key} — ${f.message}`);
-          if (result.failed.length) {
+          // Shared PDFs are not image objects: copied (and verified) last, before the switch.
+          const shares = result.failed.length ? { copied: 0, problems: [] } : await copySharedPdfs(services.database().knex, storage.backend, to);
+          if (shares.copied) console.log(`Copied and verified ${shares.copied} shared document(s).`);
+          for (const p of shares.problems) console.log(`  ${p.code.padEnd(15)} ${p.key} — ${p.message}`);
+          if (result.failed.length || shares.problems.length) {
             process.exitCode = 1;
             console.log(`Fix the problems above and run the same command again; the store in config.json is unchanged.`);
             return;
