@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { every } from '../app/every.js';
 import type { Logger } from '../app/log.js';
@@ -6,6 +6,7 @@ import { practicePresetLoader } from '../app/compression.js';
 import type { Database } from '../db/database.js';
 import { DerivePool } from '../imaging/pool.js';
 import type { IngestStore } from './pipeline.js';
+import { JobQueue } from './queue.js';
 import { IngestService, resolvePracticeId } from './service.js';
 import { jobsToKeepBusy } from './workers.js';
 
@@ -15,7 +16,8 @@ import { jobsToKeepBusy } from './workers.js';
  * import job in the same durable queue; the same pipeline files it (or sends it to the inbox or
  * the quarantine). The file stays on disk until its job is done — it is the original while the
  * store is unreachable, and a quarantined file is kept for `ingest.retry` (`ingest.discard`
- * deletes it). A crash between writing a file and enqueueing it leaves only that file behind.
+ * deletes it). What a crash leaves between writing a file and enqueueing it is picked up when the
+ * runner starts (`ImportRunner.recoverUploads`).
  */
 export const uploadsDirOf = (dataDir: string) => join(resolve(dataDir), 'uploads');
 
@@ -36,6 +38,11 @@ export interface ImportRunnerOptions {
   pollMs?: number;
   /** Workers stop (and the imaging thread with them) after this long without open import jobs. Default 20 s. */
   idleStopMs?: number;
+  /**
+   * An uploaded file without a job is taken for a crash's leftover only when older than this
+   * (a younger one may be between its rename and its enqueue). Default 5 minutes.
+   */
+  orphanAgeMs?: number;
 }
 
 /**
@@ -52,11 +59,14 @@ export class ImportRunner {
   private readonly options: Required<ImportRunnerOptions>;
 
   constructor(options: ImportRunnerOptions) {
-    this.options = { threads: 1, pollMs: 2000, idleStopMs: 20_000, ...options };
+    this.options = { threads: 1, pollMs: 2000, idleStopMs: 20_000, orphanAgeMs: 5 * 60_000, ...options };
   }
 
   start(): void {
     if (this.stopPoll) return;
+    void this.recoverUploads().catch((error: unknown) =>
+      this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'import runner: leftover uploads not checked'),
+    );
     this.stopPoll = every(this.options.pollMs, () => this.tick(), (error) =>
       this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'import runner: polling failed'),
     );
@@ -119,6 +129,42 @@ export class ImportRunner {
       this.starting = null;
     });
     await this.starting;
+  }
+
+  /**
+   * What a crash can leave in `<data>/uploads`: a complete file with no job (the crash came
+   * between its rename and its enqueue) is queued now, so no image is lost (the pipeline knows an
+   * image it already has, so a sender who uploaded it again gets no duplicate); a `.part` (an
+   * upload cut off, which its sender was told failed) is removed. Only files older than
+   * `orphanAgeMs` are touched.
+   */
+  async recoverUploads(now = Date.now()): Promise<{ queued: number; removed: number }> {
+    const root = uploadsDirOf(this.options.dataDir);
+    const found: Array<{ path: string; partial: boolean }> = [];
+    for (const batch of await readdir(root).catch(() => [] as string[])) {
+      for (const fileId of await readdir(join(root, batch)).catch(() => [] as string[])) {
+        for (const name of await readdir(join(root, batch, fileId)).catch(() => [] as string[])) {
+          const path = join(root, batch, fileId, name);
+          const stats = await stat(path).catch(() => null);
+          if (stats?.isFile() && now - stats.mtimeMs >= this.options.orphanAgeMs) found.push({ path, partial: name.endsWith('.part') });
+        }
+      }
+    }
+    if (!found.length) return { queued: 0, removed: 0 };
+    const db = this.options.db();
+    const known = new Set<string>();
+    // In slices: SQLite takes at most 999 values in one statement.
+    for (let i = 0; i < found.length; i += 500) {
+      const rows = (await db.knex('ingest_jobs').whereIn('source_path', found.slice(i, i + 500).map((f) => f.path)).select('source_path')) as Array<{ source_path: string }>;
+      for (const row of rows) known.add(row.source_path);
+    }
+    const orphans = found.filter((f) => !f.partial && !known.has(f.path)).map((f) => f.path);
+    const cutOff = found.filter((f) => f.partial);
+    if (orphans.length) await new JobQueue(db).enqueueFiles(orphans);
+    for (const f of cutOff) await rm(dirname(f.path), { recursive: true, force: true });
+    if (orphans.length || cutOff.length) this.options.log.info({ queued: orphans.length, removed: cutOff.length }, 'import runner: uploads left by a crash recovered');
+    if (orphans.length) await this.kick();
+    return { queued: orphans.length, removed: cutOff.length };
   }
 
   /** An uploaded file whose job is done (filed, inbox or duplicate) is not needed any more. */
