@@ -45,8 +45,13 @@ interface Sidecar {
 
 const fileTiers = tiers.filter((t) => t !== 'archive');
 
-/** Reads up to this size are answered from one buffer; larger ones stream in pieces of this size. */
+/** Reads up to this size are answered from one buffer; larger ones stream. */
 const smallRead = 1024 * 1024;
+/**
+ * The pieces a larger read streams in: a 16 MB master in four reads (1 MiB pieces read it about
+ * 20 % slower than one readFile; 4 MiB ones as fast), at most this much held per reader.
+ */
+const streamPiece = 4 * 1024 * 1024;
 /** A sidecar is read in one piece of this size when it fits (metadata can make it larger). */
 const sidecarRead = 4096;
 
@@ -144,8 +149,8 @@ export class FileStore implements ObjectStore {
         await fd.close(file);
         return { body: toReadable(bytes.subarray(0, bytesRead)), info, ...served };
       }
-      // Read in pieces of 1 MiB: a master in few reads; the stream closes the file at its end.
-      const body = createReadStream('', { fd: file, start: range?.start, end: range?.end, highWaterMark: smallRead });
+      // The stream closes the file at its end.
+      const body = createReadStream('', { fd: file, start: range?.start, end: range?.end, highWaterMark: streamPiece });
       return { body, info, ...served };
     } catch (error) {
       await fd.close(file).catch(() => undefined);
