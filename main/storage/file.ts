@@ -282,9 +282,10 @@ export class FileStore implements ObjectStore {
     }
   }
 
+  private tmpReady = false;
   /**
-   * A fresh path in `<root>/.tmp/`. The root is not stat'ed on every put: only when the temp folder
-   * cannot be opened is it checked (a missing root is `Unavailable`; it is never recreated).
+   * A fresh path in `<root>/.tmp/`. The root is checked (missing → `Unavailable`, never recreated)
+   * on first use and after a write fails with ENOENT, not stat'ed on every put.
    */
   private async tempPath(key: string): Promise<string> {
     const dir = join(this.root, '.tmp');
@@ -297,7 +298,6 @@ export class FileStore implements ObjectStore {
     }
     return join(dir, randomUUID());
   }
-  private tmpReady = false;
 
   private async requireRoot(key: string): Promise<void> {
     try {
