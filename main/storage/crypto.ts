@@ -3,7 +3,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { StorageError } from './errors.js';
 import {
   checkRange, checkSha256, discard, metaKeys, toReadable,
-  type Body, type GetOptions, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
+  type Body, type GetOptions, type GetResult, type Hash, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore,
   type PutOptions, type StoreDescription, type Tier,
 } from './store.js';
 
@@ -104,7 +104,7 @@ function sealFrame(env: Envelope, index: number, plain: Buffer, final: boolean):
  * A plaintext already in memory, sealed frame by frame into one buffer of the exact sealed size
  * (no stream, one copy); each frame is hashed into `hash` on the way, while it is in cache.
  */
-function sealBuffer(env: Envelope, plain: Uint8Array, hash: { update(b: Uint8Array): unknown }): Buffer {
+function sealBuffer(env: Envelope, plain: Uint8Array, hash: Hash): Buffer {
   const frames = Math.max(1, Math.ceil(plain.byteLength / env.frameSize));
   const out = Buffer.allocUnsafe(plain.byteLength + frames * tagBytes);
   let offset = 0;

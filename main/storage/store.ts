@@ -221,12 +221,15 @@ export async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer
 
 export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+/** An incremental digest, such as node:crypto's Hash. */
+export type Hash = { update(b: Uint8Array): unknown };
+
 /**
  * Cuts a body into parts of `partSize` bytes (the last may be shorter; an empty body gives one
  * empty part), hashing everything on the way. Backends upload the parts; the digest is complete
  * once the iteration ends.
  */
-export async function* partsOf(body: Body, partSize: number, hash: { update(b: Uint8Array): unknown }): AsyncGenerator<Buffer> {
+export async function* partsOf(body: Body, partSize: number, hash: Hash): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let emitted = false;
@@ -252,8 +255,6 @@ export async function* partsOf(body: Body, partSize: number, hash: { update(b: U
   if (pendingBytes > 0 || !emitted) yield join(pending);
 }
 
-export type Hash = { update(b: Uint8Array): unknown };
-
 /**
  * Feeds bytes to every hash a slice at a time, so each slice is hashed by all of them while it is
  * in cache: one pass over memory (sha256 + MD5 of 16 MiB: about 20 % faster than two passes).
@@ -267,9 +268,9 @@ export function hashAll(bytes: Uint8Array, ...hashes: Hash[]): void {
 }
 
 /**
- * A body of at most two parts (`2 × partSize` bytes: a 16 MiB master, even once encrypted, is 16
- * bytes per 64 KiB frame over one part) goes up whole in one request rather than as a multipart
- * or block upload, which costs extra requests and a server-side join. A Buffer is taken as it is
+ * A body of at most two parts (`2 × partSize` bytes) goes up whole in one request rather than as
+ * a multipart or block upload, which costs extra requests and a server-side join; so a 16 MiB
+ * master, which encryption makes 16 bytes per 64 KiB frame larger than one part, still goes in one. A Buffer is taken as it is
  * (never copied); a stream is read until it proves longer. `hash` has seen every byte of `whole`
  * on return, and every byte of `parts` once they are consumed; `wholeHash` (the provider's MD5)
  * sees the bytes only when they go up whole.
