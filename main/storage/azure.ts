@@ -306,7 +306,10 @@ export function mapAzureError(error: unknown, key?: string): StorageError {
   }
   if (status === 409 || status === 412) return new StorageError('Conflict', 'An object already exists under this key', opts);
   if (status === 416) return new StorageError('InvalidArgument', 'The range starts beyond the end of the object', opts);
-  if (code === 'Md5Mismatch' || code === 'InvalidMd5') return new StorageError('IntegrityError', 'The store received different bytes than were sent', opts);
+  // Azure says Md5Mismatch; Azurite says InvalidOperation "Provided contentMD5 doesn't match".
+  if (code === 'Md5Mismatch' || code === 'InvalidMd5' || (status === 400 && /md5 doesn't match/i.test(e.message ?? ''))) {
+    return new StorageError('IntegrityError', 'The store received different bytes than were sent', opts);
+  }
   if (isNetworkError(error) || status === undefined || status >= 500) {
     return new StorageError('Unavailable', `The store cannot be reached now (${code || status || 'network'})`, opts);
   }

@@ -105,6 +105,7 @@ describe('provider tiers and errors', () => {
     expect(az(409, 'BlobArchived').code).toBe('Archived');
     expect(az(409, 'BlobAlreadyExists').code).toBe('Conflict');
     expect(az(400, 'Md5Mismatch').code).toBe('IntegrityError');
+    expect(mapAzureError(Object.assign(new Error("Provided contentMD5 doesn't match."), { statusCode: 400, details: { errorCode: 'InvalidOperation' } })).code).toBe('IntegrityError');
     expect(az(undefined, 'REQUEST_SEND_ERROR').code).toBe('Unavailable');
     expect(mapFsError(Object.assign(new Error('x'), { code: 'EACCES' })).code).toBe('AccessDenied');
     expect(mapFsError(Object.assign(new Error('x'), { code: 'ENOSPC' })).code).toBe('Unavailable');
