@@ -5,7 +5,8 @@
  * fsync, rename, fsync of the folder) done with plain fs calls. Large objects (16 MB, like a CBCT
  * slice set or a ceph master) report MB/s; small ones (8 KB thumbnails, 8 in flight) report
  * objects/s. Prints Cusp ÷ raw; the target is ≥ 90 %. The encrypted (cloud default) path is shown
- * too, for information. Each figure is the better of two runs.
+ * too, for information. Each figure is the best of three runs after an untimed warm-up run (the
+ * first pass over fresh objects pays for JIT compilation and buffer pools, on both sides).
  *
  * CUSP_BENCH_STORAGE_MB (default 64 MB of large objects) and CUSP_BENCH_STORAGE_THUMBS (default
  * 300) size the run.
@@ -54,10 +55,11 @@ async function pool<T>(items: T[], concurrency: number, run: (item: T) => Promis
   }));
 }
 
-/** Seconds for the faster of two runs (the machine is shared: one slow run says little). */
+/** Seconds for the fastest of three runs after a warm-up (the machine is shared: one slow run says little). */
 async function timed(run: () => Promise<unknown>): Promise<number> {
   let best = Infinity;
-  for (let i = 0; i < 2; i++) {
+  await run();
+  for (let i = 0; i < 3; i++) {
     const start = performance.now();
     await run();
     best = Math.min(best, (performance.now() - start) / 1000);
