@@ -90,7 +90,7 @@ async function withPeakMemory<T>(task: () => Promise<T>): Promise<{ value: T; pe
   }
 }
 
-const timingRuns = 3;
+const timingRuns = 5;
 
 /** Wall-clock and CPU milliseconds (every thread of the process: JS, libvips, codecs) of `task`. */
 async function clocked<T>(task: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
