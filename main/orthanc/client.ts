@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../app/log.js';
+
+/**
+ * Orthanc (1.10) answers `Keep-Alive: timeout=1`; fetch's default agent takes a 1 s safety margin
+ * off that hint and so closed every connection after one call: a TCP connect per request, about
+ * 8 ms of main-thread time per image in an ingest burst. This agent keeps idle connections 0.9 s.
+ */
+const orthancAgent = new Agent({ keepAliveTimeoutThreshold: 100 });
+// undici's own fetch (what Node's global fetch is), typed by undici: the same objects at run time.
+const keepAliveFetch = ((input: string, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: orthancAgent })) as unknown as typeof fetch;
 
 /**
  * The REST client of the local Orthanc (the DICOM server the X-ray units send to).
@@ -182,7 +192,7 @@ export class OrthancClient {
     this.maxMs = options.backoff?.maxMs ?? 5000;
     this.maxFileBytes = options.maxFileBytes ?? 1024 ** 3;
     this.log = options.log ?? silentLogger;
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = options.fetch ?? keepAliveFetch;
   }
 
   system(options?: CallOptions): Promise<OrthancSystem> {
@@ -215,7 +225,7 @@ export class OrthancClient {
   /** The DICOM file as Orthanc stored it, with its sha256; refused beyond `maxFileBytes`. */
   async instanceFile(id: string, options?: CallOptions): Promise<InstanceFile> {
     const path = `/instances/${encodeId(id)}/file`;
-    return this.request('GET', path, { ...options, timeoutMs: this.fileTimeoutMs, identity: true }, (response) =>
+    return this.request('GET', path, { ...options, timeoutMs: this.fileTimeoutMs }, (response) =>
       readCapped(response, this.maxFileBytes, path),
     );
   }
@@ -269,7 +279,7 @@ export class OrthancClient {
   private async request<T>(
     method: string,
     path: string,
-    options: CallOptions & { timeoutMs?: number; identity?: boolean },
+    options: CallOptions & { timeoutMs?: number },
     read: (response: Response) => Promise<T>,
   ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
@@ -282,8 +292,9 @@ export class OrthancClient {
       try {
         const headers: Record<string, string> = {};
         if (this.authorization) headers.authorization = this.authorization;
-        // DICOM bytes gain little from gzip and the declared length must be the real one.
-        if (options.identity) headers['accept-encoding'] = 'identity';
+        // Uncompressed answers: gzip of JSON costs CPU on both sides and saves nothing on loopback
+        // or a LAN; DICOM bytes gain little from it, and their declared length must be the real one.
+        headers['accept-encoding'] = 'identity';
         const response = await this.fetchImpl(this.baseUrl + path, { method, headers, signal });
         if (response.ok) {
           const result = await read(response);
