@@ -2,7 +2,8 @@
  * The object storage benchmark of issue 6: upload and download throughput through Cusp's stores
  * (file, S3 on s3rver, Azure on Azurite) against the raw SDK / file-system call doing the same
  * work in the same run; for the file store that is the same atomic, durable write (temp file,
- * fsync, rename, fsync of the folder) done with plain fs calls. Large objects (16 MB, like a CBCT
+ * fsync, rename, fsync of the folder) done with plain fs calls, and a second line compares with
+ * plain fs calls writing and reading the same data and metadata files as the store. Large objects (16 MB, like a CBCT
  * slice set or a ceph master) report MB/s; small ones (8 KB thumbnails, 8 in flight) report
  * objects/s. Prints Cusp ÷ raw; the target is ≥ 90 %. The encrypted (cloud default) path is shown
  * too, for information. Each figure is the best of three runs after an untimed warm-up run (the
@@ -13,7 +14,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,7 +33,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const azuriteKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 interface Raw {
-  put(key: string, body: Buffer): Promise<void>;
+  put(key: string, body: Buffer, sha256: string): Promise<void>;
   get(key: string): Promise<number>;
 }
 
@@ -105,6 +106,24 @@ export async function run(): Promise<void> {
       },
       get: async (key) => (await readFile(join(work, 'raw-file', key))).length,
     };
+    // The file store keeps each object's content type, sha256, tier and metadata in a small file
+    // beside it (.meta/<key>.json; the store must return them, and a folder on a network share has
+    // no better place). Raw fs calls writing and reading the same two files: Cusp's own cost apart
+    // from that on-disk format, shown on a second line.
+    const rawFileWithMetadata: Raw = {
+      put: async (key, body, sha256) => {
+        await rawFile.put(key, body, sha256);
+        const path = join(work, 'raw-file-meta', `${key}.json`);
+        const temp = join(work, 'raw-file-tmp', randomUUID());
+        await writeFile(temp, JSON.stringify({ contentType: 'application/octet-stream', sha256, tier: 'hot', metadata: {} }), { flag: 'wx', mode: 0o600 });
+        await mkdir(dirname(path), { recursive: true });
+        await rename(temp, path);
+      },
+      get: async (key) => {
+        const [data] = await Promise.all([readFile(join(work, 'raw-file', key)), readFile(join(work, 'raw-file-meta', `${key}.json`), 'utf8').then(JSON.parse)]);
+        return data.length;
+      },
+    };
     const rawS3: Raw = {
       put: async (key, body) => void (await s3.client.send(new PutObjectCommand({ Bucket: 'bench', Key: `raw/${key}`, Body: body }))),
       get: async (key) => drain((await s3.client.send(new GetObjectCommand({ Bucket: 'bench', Key: `raw/${key}` }))).Body as AsyncIterable<Buffer>),
@@ -115,6 +134,7 @@ export async function run(): Promise<void> {
     };
     const cases: Case[] = [
       { name: 'file', store: fileStore, raw: rawFile },
+      { name: 'file (data+meta)', store: fileStore, raw: rawFileWithMetadata },
       { name: 's3 (s3rver)', store: s3, raw: rawS3 },
       { name: 'azure (Azurite)', store: az, raw: rawAz },
       { name: 's3 encrypted', store: new EncryptedStore(s3, keyring), raw: rawS3 },
@@ -133,13 +153,13 @@ export async function run(): Promise<void> {
       console.log(`${name.padEnd(18)} ${op.padEnd(9)} ${cusp.toFixed(1).padStart(7)} ${unit} ${raw.toFixed(1).padStart(7)} ${unit} ${((cusp / raw) * 100).toFixed(0).padStart(6)} %`);
     for (const c of cases) {
       // Raw first then Cusp, each over the same objects; the server is warm for both.
-      const rawUp = await timed(async () => { for (const o of large) await c.raw.put(o.key, o.body); });
+      const rawUp = await timed(async () => { for (const o of large) await c.raw.put(o.key, o.body, o.sha256); });
       const cuspUp = await timed(async () => { for (const o of large) await c.store.put(o.key, o.body, { contentType: 'application/dicom', sha256: o.sha256 }); });
       const rawDown = await timed(async () => { for (const o of large) await c.raw.get(o.key); });
       const cuspDown = await timed(async () => { for (const o of large) await drain((await c.store.get(o.key)).body); });
       line(c.name, 'upload', mb / cuspUp, mb / rawUp, 'MB/s ');
       line(c.name, 'download', mb / cuspDown, mb / rawDown, 'MB/s ');
-      const rawSmallUp = await timed(() => pool(small, 8, (o) => c.raw.put(o.key, o.body)));
+      const rawSmallUp = await timed(() => pool(small, 8, (o) => c.raw.put(o.key, o.body, o.sha256)));
       const cuspSmallUp = await timed(() => pool(small, 8, (o) => c.store.put(o.key, o.body, { contentType: 'image/jpeg', sha256: o.sha256 })));
       const rawSmallDown = await timed(() => pool(small, 8, (o) => c.raw.get(o.key)));
       const cuspSmallDown = await timed(() => pool(small, 8, async (o) => drain((await c.store.get(o.key)).body)));
