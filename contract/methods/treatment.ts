@@ -17,6 +17,8 @@ export const procedureTransitions: Record<ProcedureStatus, readonly ProcedureSta
   completed: [],
   declined: [],
 };
+/** The statuses in which a procedure may still be removed from its plan (before it is scheduled or decided). */
+export const removableProcedureStatuses: readonly ProcedureStatus[] = ['proposed', 'accepted'];
 /** The statuses a procedure may be created in. */
 export const initialProcedureStatuses: readonly ProcedureStatus[] = ['proposed', 'accepted'];
 
@@ -140,6 +142,13 @@ export const treatmentMethods = defineMethods({
     output: planSchema,
     access: 'clinical',
   },
+  /**
+   * Removes a procedure entered by mistake, while it is proposed or accepted; a scheduled,
+   * completed or declined one is part of the patient's record (decline it instead).
+   */
+  'treatment.removeProcedure': { input: z.object({ id: idSchema, version: versionSchema }).strict(), output: planSchema, access: 'clinical' },
+  /** Removes a phase with its procedures, when each of them could be removed on its own. */
+  'treatment.removePhase': { input: z.object({ id: idSchema }).strict(), output: planSchema, access: 'clinical' },
   'treatment.addCheckpoint': {
     input: z.object({ planId: idSchema, takenOn: dateSchema, note: z.string().max(2000).nullable().default(null), imageIds: z.array(idSchema).max(50).default([]) }).strict(),
     output: planSchema,

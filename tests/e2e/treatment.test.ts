@@ -188,6 +188,34 @@ describe('a treatment plan on the tooth chart', () => {
     expect(stored.status).toBe('proposed');
   });
 
+  it('removes a procedure charted by mistake and an empty phase, after confirming; a decided one offers no removal', async () => {
+    expect(await row(36).locator('button.remove-procedure').count()).toBe(0); // completed: part of the record
+    await tooth(46).click();
+    await page.locator('input.code-search').fill('D2740');
+    await page.locator('.code-options button[data-code="D2740"]').click();
+    await page.getByLabel('Fee ($)').fill('1300');
+    await page.getByRole('button', { name: 'Add to the plan' }).click();
+    await row(46).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row(46).getByRole('button', { name: 'Remove D2740 from the plan' }).click();
+    await row(46).waitFor({ state: 'detached' });
+    const phases = db.knex('treatment_phases').where({ plan_id: planId }).select('id');
+    expect(await db.knex('procedures').whereIn('phase_id', phases).where({ tooth: 46 }).first()).toBeUndefined();
+    expect(await page.locator('.plan-totals [data-total="proposed"] dd').textContent()).toMatch(/\$466\.00/);
+    const audited = await db.knex('audit_log').where({ patient_id: patientId, action: 'treatment.update' }).orderBy('seq', 'desc').first('detail');
+    expect(typeof audited.detail === 'string' ? JSON.parse(audited.detail) : audited.detail).toMatchObject({ planId, removed: true });
+
+    // A phase with a completed procedure cannot go; an empty one can.
+    expect(await page.locator('section.phase button.remove-phase').count()).toBe(0);
+    await page.getByLabel('New phase').fill('Mistake');
+    await page.getByRole('button', { name: 'Add the phase' }).click();
+    const mistake = page.locator('section.phase[data-phase="Mistake"]');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await mistake.getByRole('button', { name: 'Remove the phase' }).click();
+    await mistake.waitFor({ state: 'detached' });
+    expect(await db.knex('treatment_phases').where({ plan_id: planId }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 1 }]);
+  });
+
   it('links a radiograph to a procedure from a thumbnail picker', async () => {
     await row(36).locator('button.link-images').click();
     const picker = page.locator('dialog.modal');

@@ -7,6 +7,7 @@ type TreatmentHandlers = Pick<
   Handlers,
   | 'treatment.plans' | 'treatment.getPlan' | 'treatment.createPlan' | 'treatment.updatePlan' | 'treatment.deletePlan'
   | 'treatment.addPhase' | 'treatment.addProcedure' | 'treatment.updateProcedure' | 'treatment.addCheckpoint'
+  | 'treatment.removeProcedure' | 'treatment.removePhase'
 >;
 
 export function treatmentHandlers(services: Services): TreatmentHandlers {
@@ -63,6 +64,16 @@ export function treatmentHandlers(services: Services): TreatmentHandlers {
       const plan = await treatment.updateProcedure(db(), userOf(ctx).practiceId, id, version, changes);
       // Ids, field names and the status only: never free text.
       await changed(ctx, 'treatment.update', plan, { procedureId: id, fields: Object.keys(changes), ...(changes.status ? { status: changes.status } : {}) });
+      return plan;
+    },
+    'treatment.removeProcedure': async ({ id, version }, ctx) => {
+      const plan = await treatment.removeProcedure(db(), userOf(ctx).practiceId, id, version);
+      await changed(ctx, 'treatment.update', plan, { procedureId: id, removed: true });
+      return plan;
+    },
+    'treatment.removePhase': async ({ id }, ctx) => {
+      const plan = await treatment.removePhase(db(), userOf(ctx).practiceId, id);
+      await changed(ctx, 'treatment.update', plan, { phaseId: id, removed: true });
       return plan;
     },
     'treatment.addCheckpoint': async (input, ctx) => {

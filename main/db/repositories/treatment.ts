@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { procedureCode } from '../../../contract/cdt.js';
 import {
-  fdiToUniversal, initialProcedureStatuses, isFdiTooth, procedureTransitions,
+  fdiToUniversal, initialProcedureStatuses, isFdiTooth, procedureTransitions, removableProcedureStatuses,
   type PlanCreate, type Procedure, type ProcedureInput, type ProcedureStatus, type Totals, type TreatmentPlan,
 } from '../../../contract/index.js';
 import { AppError } from '../../app/errors.js';
@@ -265,6 +265,42 @@ export async function updateProcedure(
         surfaces: changes.surfaces !== undefined ? changes.surfaces : ((row.surfaces as string | null) ?? null),
       });
       await updateVersioned(trx, 'procedures', { id }, version, procedureRow(changes), 'The procedure');
+      await touchPlan(trx, planId);
+      return getPlan(trx, practiceId, planId);
+    }),
+  );
+}
+
+function checkRemovable(status: ProcedureStatus): void {
+  if (removableProcedureStatuses.includes(status)) return;
+  throw new AppError('CONFLICT', `A ${status} procedure is part of the record and cannot be removed; only ${removableProcedureStatuses.join(' or ')} ones can`);
+}
+
+export async function removeProcedure(db: Database, practiceId: string, id: string, version: number): Promise<TreatmentPlan> {
+  return guarded('The procedure', () =>
+    db.write(async (trx) => {
+      const row = await trx('procedures').where({ id }).first();
+      if (!row) throw new AppError('NOT_FOUND', 'The procedure was not found');
+      const { planId } = await phaseOwner(trx, practiceId, row.phase_id);
+      if (num(row.version) !== version) {
+        throw new AppError('CONFLICT', `The procedure was changed by someone else (version ${num(row.version)}, yours ${version}); reload and try again`);
+      }
+      checkRemovable(row.status as ProcedureStatus);
+      // Its image links go with it (image_procedures cascades); the images stay.
+      await trx('procedures').where({ id, version }).delete();
+      await touchPlan(trx, planId);
+      return getPlan(trx, practiceId, planId);
+    }),
+  );
+}
+
+export async function removePhase(db: Database, practiceId: string, id: string): Promise<TreatmentPlan> {
+  return guarded('The phase', () =>
+    db.write(async (trx) => {
+      const { planId } = await phaseOwner(trx, practiceId, id);
+      const statuses = (await trx('procedures').where({ phase_id: id }).distinct('status')) as Array<{ status: ProcedureStatus }>;
+      for (const { status } of statuses) checkRemovable(status);
+      await trx('treatment_phases').where({ id }).delete();
       await touchPlan(trx, planId);
       return getPlan(trx, practiceId, planId);
     }),

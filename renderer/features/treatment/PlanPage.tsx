@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { procedureCode, type ProcedureCode } from '../../../contract/cdt.js';
 import {
-  procedureStatusSchema, procedureTransitions,
+  procedureStatusSchema, procedureTransitions, removableProcedureStatuses,
   type ImageRecord, type Procedure, type ProcedureStatus, type Totals, type TreatmentPlan,
 } from '../../../contract/index.js';
 import { useCall, useCusp } from '../../api/CuspProvider.js';
@@ -89,6 +89,7 @@ export function PlanPage({ patientId, planId }: { patientId: string; planId: str
           <div className="panel-head">
             <h2 id={`phase-${phase.id}`}>{phase.title}</h2>
             <TotalsList totals={phase.totals} label={t('treatment.totals.phase', { phase: phase.title })} className="phase-totals" />
+            {phase.procedures.every((p) => removableProcedureStatuses.includes(p.status)) && <RemovePhase phase={phase} onPlan={setValue} />}
           </div>
           {phase.procedures.length ? (
             <table className="data-table compact procedures">
@@ -320,6 +321,17 @@ function ProcedureRow({
       setBusy(false);
     }
   }
+  async function remove() {
+    if (!window.confirm(t('treatment.procedure.confirmRemove', { code: p.cdtCode }))) return;
+    setFailure(null);
+    setBusy(true);
+    try {
+      onPlan(await client.call('treatment.removeProcedure', { id: p.id, version: p.version }));
+    } catch (error) {
+      setFailure(error);
+      setBusy(false);
+    }
+  }
   async function link(imageId: string, linked: boolean) {
     setFailure(null);
     try {
@@ -354,6 +366,11 @@ function ProcedureRow({
               </option>
             ))}
           </select>
+          {removableProcedureStatuses.includes(p.status) && (
+            <button type="button" className="link remove-procedure" disabled={busy} aria-label={t('treatment.procedure.removeLabel', { code: p.cdtCode })} onClick={() => void remove()}>
+              {t('treatment.procedure.remove')}
+            </button>
+          )}
         </td>
         <td>
           <ul className="thumbs mini">
@@ -426,6 +443,30 @@ function ImagePicker({ images, chosen, onToggle }: { images: readonly ImageRecor
         );
       })}
     </ul>
+  );
+}
+
+/** Removes a phase whose procedures could each be removed (the server checks it again). */
+function RemovePhase({ phase, onPlan }: { phase: TreatmentPlan['phases'][number]; onPlan: (plan: TreatmentPlan) => void }) {
+  const { t } = useTranslation();
+  const client = useCusp();
+  const [failure, setFailure] = useState<unknown>(null);
+  async function remove() {
+    if (!window.confirm(t('treatment.phase.confirmRemove', { phase: phase.title }))) return;
+    setFailure(null);
+    try {
+      onPlan(await client.call('treatment.removePhase', { id: phase.id }));
+    } catch (error) {
+      setFailure(error);
+    }
+  }
+  return (
+    <>
+      <button type="button" className="link remove-phase" onClick={() => void remove()}>
+        {t('treatment.phase.remove')}
+      </button>
+      {failure !== null && <ErrorMessage error={failure} />}
+    </>
   );
 }
 

@@ -127,6 +127,36 @@ describe.each(databases)('treatment plans on %s', (client) => {
     expect((await failure(treatment.updateProcedure(t.db, practiceId, stale.id, stale.version, { status: 'accepted' }))).message).toMatch(/changed by someone else/);
   });
 
+  it('removes a proposed or accepted procedure, and a phase whose procedures all could be; a decided one stays as the record', async () => {
+    let plan = await newPlan();
+    plan = await setStatus(plan, 'D2392', 'accepted');
+    const accepted = procedureIn(plan, 'D2392');
+    const before = plan.version;
+    plan = await treatment.removeProcedure(t.db, practiceId, accepted.id, accepted.version);
+    expect(plan.phases.find((ph) => ph.title === 'Urgent')!.procedures.map((p) => p.cdtCode)).toEqual(['D3330']);
+    expect(plan.version).toBeGreaterThan(before);
+    expect(await t.db.knex('procedures').where({ id: accepted.id }).first()).toBeUndefined();
+    // A stale version is a conflict.
+    const stale = procedureIn(plan, 'D3330');
+    plan = await treatment.updateProcedure(t.db, practiceId, stale.id, stale.version, { feeCents: 5 });
+    expect((await failure(treatment.removeProcedure(t.db, practiceId, stale.id, stale.version))).message).toMatch(/changed by someone else/);
+    // A declined procedure is part of the record: neither it nor its phase can be removed.
+    plan = await setStatus(plan, 'D2740', 'declined');
+    const declined = procedureIn(plan, 'D2740');
+    expect(await failure(treatment.removeProcedure(t.db, practiceId, declined.id, declined.version))).toMatchObject({
+      code: 'CONFLICT',
+      message: 'A declined procedure is part of the record and cannot be removed; only proposed or accepted ones can',
+    });
+    const later = plan.phases.find((ph) => ph.title === 'Later')!;
+    expect((await failure(treatment.removePhase(t.db, practiceId, later.id))).code).toBe('CONFLICT');
+    // The urgent phase holds only a proposed procedure now: it goes, with it.
+    const urgent = plan.phases.find((ph) => ph.title === 'Urgent')!;
+    plan = await treatment.removePhase(t.db, practiceId, urgent.id);
+    expect(plan.phases.map((ph) => ph.title)).toEqual(['Later']);
+    expect(await t.db.knex('procedures').where({ phase_id: urgent.id }).first()).toBeUndefined();
+    expect((await failure(treatment.removePhase(t.db, practiceId, urgent.id))).code).toBe('NOT_FOUND');
+  });
+
   it('creates procedures only as proposed or accepted, with the surfaces a filling needs', async () => {
     const plan = await newPlan();
     const phaseId = plan.phases[0]!.id;
