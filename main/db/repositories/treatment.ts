@@ -237,6 +237,18 @@ export async function addProcedure(db: Database, practiceId: string, phaseId: st
   );
 }
 
+/** A procedure of this practice at the caller's version, and its plan; NOT_FOUND or CONFLICT otherwise. */
+async function procedureAt(trx: Knex, practiceId: string, id: string, version: number): Promise<{ row: Row; planId: string }> {
+  const row = await trx('procedures').where({ id }).first();
+  if (!row) throw new AppError('NOT_FOUND', 'The procedure was not found');
+  const { planId } = await phaseOwner(trx, practiceId, row.phase_id);
+  // A stale version is a conflict whatever else is wrong: the caller's picture is out of date.
+  if (num(row.version) !== version) {
+    throw new AppError('CONFLICT', `The procedure was changed by someone else (version ${num(row.version)}, yours ${version}); reload and try again`);
+  }
+  return { row, planId };
+}
+
 export async function updateProcedure(
   db: Database,
   practiceId: string,
@@ -246,13 +258,7 @@ export async function updateProcedure(
 ): Promise<TreatmentPlan> {
   return guarded('The procedure', () =>
     db.write(async (trx) => {
-      const row = await trx('procedures').where({ id }).first();
-      if (!row) throw new AppError('NOT_FOUND', 'The procedure was not found');
-      const { planId } = await phaseOwner(trx, practiceId, row.phase_id);
-      // A stale version is a conflict whatever else is wrong: the caller's picture is out of date.
-      if (num(row.version) !== version) {
-        throw new AppError('CONFLICT', `The procedure was changed by someone else (version ${num(row.version)}, yours ${version}); reload and try again`);
-      }
+      const { row, planId } = await procedureAt(trx, practiceId, id, version);
       const from = row.status as ProcedureStatus;
       if (changes.status !== undefined) checkTransition(from, changes.status);
       const edits = Object.entries(changes).filter(([key, value]) => key !== 'status' && value !== undefined);
@@ -279,12 +285,7 @@ function checkRemovable(status: ProcedureStatus): void {
 export async function removeProcedure(db: Database, practiceId: string, id: string, version: number): Promise<TreatmentPlan> {
   return guarded('The procedure', () =>
     db.write(async (trx) => {
-      const row = await trx('procedures').where({ id }).first();
-      if (!row) throw new AppError('NOT_FOUND', 'The procedure was not found');
-      const { planId } = await phaseOwner(trx, practiceId, row.phase_id);
-      if (num(row.version) !== version) {
-        throw new AppError('CONFLICT', `The procedure was changed by someone else (version ${num(row.version)}, yours ${version}); reload and try again`);
-      }
+      const { row, planId } = await procedureAt(trx, practiceId, id, version);
       checkRemovable(row.status as ProcedureStatus);
       // Its image links go with it (image_procedures cascades); the images stay.
       await trx('procedures').where({ id, version }).delete();
