@@ -216,6 +216,16 @@ describe('a treatment plan on the tooth chart', () => {
     expect(await db.knex('treatment_phases').where({ plan_id: planId }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 1 }]);
   });
 
+  it('moves the plan itself from draft to presented to accepted', async () => {
+    const status = page.getByLabel('Plan status');
+    expect(await status.inputValue()).toBe('draft');
+    for (const next of ['presented', 'accepted']) {
+      await status.selectOption(next);
+      await expect.poll(async () => (await db.knex('treatment_plans').where({ id: planId }).first('status')).status).toBe(next);
+      await expect.poll(() => status.inputValue()).toBe(next); // the screen holds the saved plan (and its new version)
+    }
+  });
+
   it('links a radiograph to a procedure from a thumbnail picker', async () => {
     await row(36).locator('button.link-images').click();
     const picker = page.locator('dialog.modal');

@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { procedureCode, type ProcedureCode } from '../../../contract/cdt.js';
 import {
-  procedureStatusSchema, procedureTransitions, removableProcedureStatuses,
+  planStatusSchema, procedureStatusSchema, procedureTransitions, removableProcedureStatuses,
   type ImageRecord, type Procedure, type ProcedureStatus, type Totals, type TreatmentPlan,
 } from '../../../contract/index.js';
 import { useCall, useCusp } from '../../api/CuspProvider.js';
@@ -58,7 +58,7 @@ export function PlanPage({ patientId, planId }: { patientId: string; planId: str
           <p className="lead">
             {patient.value && fullName(patient.value)}
             {' · '}
-            <span className="badge">{t(`treatment.planStatus.${plan.status}`)}</span>
+            <PlanStatus plan={plan} onPlan={setValue} />
           </p>
         </div>
         <TotalsList totals={plan.totals} label={t('treatment.totals.plan')} className="plan-totals" />
@@ -119,6 +119,39 @@ export function PlanPage({ patientId, planId }: { patientId: string; planId: str
       <Checkpoints plan={plan} images={images} imageMap={imageMap} onPlan={setValue} />
       {imageCall.error !== null && <ErrorMessage error={imageCall.error} onRetry={imageCall.reload} />}
     </div>
+  );
+}
+
+/** The plan's own status (draft → presented → accepted → completed, or cancelled): the clinic's choice, any order. */
+function PlanStatus({ plan, onPlan }: { plan: TreatmentPlan; onPlan: (plan: TreatmentPlan) => void }) {
+  const { t } = useTranslation();
+  const client = useCusp();
+  const id = useId();
+  const [failure, setFailure] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function choose(status: TreatmentPlan['status']) {
+    setFailure(null);
+    setBusy(true);
+    try {
+      onPlan(await client.call('treatment.updatePlan', { id: plan.id, version: plan.version, status }));
+    } catch (error) {
+      setFailure(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <span className="plan-status">
+      <label htmlFor={id}>{t('treatment.planStatusLabel')}</label>{' '}
+      <select id={id} value={plan.status} disabled={busy} onChange={(e) => void choose(e.target.value as TreatmentPlan['status'])}>
+        {planStatusSchema.options.map((s) => (
+          <option key={s} value={s}>
+            {t(`treatment.planStatus.${s}`)}
+          </option>
+        ))}
+      </select>
+      {failure !== null && <ErrorMessage error={failure} />}
+    </span>
   );
 }
 
