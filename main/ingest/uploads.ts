@@ -160,8 +160,8 @@ export class ImportRunner {
     }
     const orphans = found.filter((f) => !f.partial && !known.has(f.path)).map((f) => f.path);
     const cutOff = found.filter((f) => f.partial);
-    if (orphans.length) await new JobQueue(db).enqueueFiles(orphans);
     for (const f of cutOff) await rm(dirname(f.path), { recursive: true, force: true });
+    if (orphans.length) await new JobQueue(db).enqueueFiles(orphans);
     if (orphans.length || cutOff.length) this.options.log.info({ queued: orphans.length, removed: cutOff.length }, 'import runner: uploads left by a crash recovered');
     if (orphans.length) await this.kick();
     return { queued: orphans.length, removed: cutOff.length };
