@@ -14,8 +14,9 @@ import {
  * Azure Blob Storage (block blobs), Azurite in tests.
  *
  * - Objects up to two blocks go up in one Put Blob with a transactional Content-MD5; the service
- *   returns the MD5 it computed, which must be ours. Larger ones are staged as blocks, each with `transactionalContentMD5` (the service rejects a
- *   block whose bytes do not match), and committed only after the whole sha256 is checked.
+ *   returns the MD5 it computed, which must be ours. Larger ones are staged as blocks, each with
+ *   `transactionalContentMD5` (the service rejects a block whose bytes do not match), and
+ *   committed only after the whole sha256 is checked.
  * - Azure metadata names must be identifiers: Cusp's `a-b` names are stored as `a_b`.
  * - Tiers: hot Hot, warm Cool, cold Cold, archive Archive. Reading an archived blob answers
  *   `Archived` after asking for rehydration to Hot (which takes hours); a later read succeeds.

@@ -270,8 +270,8 @@ export function hashAll(bytes: Uint8Array, ...hashes: Hash[]): void {
 /**
  * A body of at most two parts (`2 × partSize` bytes) goes up whole in one request rather than as
  * a multipart or block upload, which costs extra requests and a server-side join; so a 16 MiB
- * master, which encryption makes 16 bytes per 64 KiB frame larger than one part, still goes in one. A Buffer is taken as it is
- * (never copied); a stream is read until it proves longer. `hash` has seen every byte of `whole`
+ * master, which encryption makes 16 bytes per 64 KiB frame larger than one part, still goes in
+ * one. A Buffer is taken as it is (never copied); a stream is read until it proves longer. `hash` has seen every byte of `whole`
  * on return, and every byte of `parts` once they are consumed; `wholeHash` (the provider's MD5)
  * sees the bytes only when they go up whole.
  */

@@ -8,28 +8,18 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../main/app/config.js';
-import type { CallContext } from '../../../main/app/context.js';
 import { openApp, type App } from '../../../main/app/index.js';
 import { silentLogger } from '../../../main/app/log.js';
 import { main } from '../../../main/cli/index.js';
 import { FileStore } from '../../../main/storage/file.js';
 import { dicomData, scratchDir } from '../../support/paths.js';
+import { adminCalls } from '../../support/app-admin.js';
 import { startS3rver, type S3Server } from '../../support/s3.js';
 
 const dataDir = scratchDir('share-migration');
 let s3: S3Server;
 let app: App;
-const ctx = (sessionId: string): CallContext => ({ transport: 'memory', workstation: 'office', sessionId, user: app.resolveUser(sessionId) });
-async function call<T = Record<string, unknown>>(method: string, input: unknown): Promise<T> {
-  const result = await app.dispatch(method, input, ctx('admin'));
-  if (!result.ok) throw new Error(`${method}: ${result.error.code} ${result.error.message}`);
-  return result.value as T;
-}
-async function settled(): Promise<Record<string, unknown>> {
-  let status: Record<string, unknown> = {};
-  await expect.poll(async () => (status = await call('settings.migration', {})).state, { timeout: 60_000 }).not.toBe('running');
-  return status;
-}
+const { call, migrationSettled: settled } = adminCalls(() => app);
 async function bytesOf(body: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);

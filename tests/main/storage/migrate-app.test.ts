@@ -8,27 +8,17 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../main/app/config.js';
-import type { CallContext } from '../../../main/app/context.js';
 import { openApp, type App } from '../../../main/app/index.js';
 import { silentLogger } from '../../../main/app/log.js';
 import { main } from '../../../main/cli/index.js';
 import { dentalImages, dicomData, scratchDir } from '../../support/paths.js';
+import { adminCalls } from '../../support/app-admin.js';
 import { startS3rver, type S3Server } from '../../support/s3.js';
 
 const dataDir = scratchDir('migrate-app');
 let s3: S3Server;
 let app: App;
-const ctx = (sessionId: string): CallContext => ({ transport: 'memory', workstation: 'office', sessionId, user: app.resolveUser(sessionId) });
-async function call<T = Record<string, unknown>>(method: string, input: unknown): Promise<T> {
-  const result = await app.dispatch(method, input, ctx('admin'));
-  if (!result.ok) throw new Error(`${method}: ${result.error.code} ${result.error.message}`);
-  return result.value as T;
-}
-async function settled(): Promise<Record<string, unknown>> {
-  let status: Record<string, unknown> = {};
-  await expect.poll(async () => (status = await call('settings.migration', {})).state, { timeout: 60_000 }).not.toBe('running');
-  return status;
-}
+const { call, migrationSettled: settled } = adminCalls(() => app);
 
 beforeAll(async () => {
   s3 = await startS3rver();
