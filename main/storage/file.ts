@@ -18,9 +18,13 @@ import {
  *
  * - Writes go to `<root>/.tmp/`, are fsynced, then renamed into place (a crash leaves the old
  *   object or the new one, never half of one); `ifAbsent` uses link(), which never replaces.
- * - Content type, sha256, tier and user metadata live beside the data in `<root>/.meta/<key>.json`
+ * - Content type, sha256, tier and user metadata: a small object put from memory (≤ 64 KiB: the
+ *   thumbnails, of which there are thousands) carries them in a header in its own file (`inline`
+ *   below), so it costs one file like a plain write; larger objects (views, masters) stay plain
+ *   files any program can open, with the metadata beside them in `<root>/.meta/<key>.json`
  *   (written after the data, atomically but without fsync: a crash can leave it stale or missing,
- *   which `cusp storage verify` reports against the object row; never a torn object).
+ *   which `cusp storage verify` reports against the object row; never a torn object). A file
+ *   without either (copied in by hand) is an object without metadata.
  * - A missing root folder means the disk or share is not mounted: `Unavailable`, not `NotFound`.
  * - Tiers are recorded (so policies and migrations behave the same everywhere) but a disk has one cost.
  * - Signed URLs are `<publicUrl>/objects/<key>?expires=<unix s>&sig=<HMAC-SHA256>`, verified by
@@ -45,8 +49,13 @@ interface Sidecar {
 
 const fileTiers = tiers.filter((t) => t !== 'archive');
 
-/** Reads up to this size are answered from one buffer; larger ones stream. */
-const smallRead = 1024 * 1024;
+/**
+ * Objects up to this size are read whole, in one read, as one buffer: thumbnails, views and the
+ * masters of intraoral, panoramic and compressed ceph images (one 16 MB read is about 4 times
+ * faster than 16 streamed pieces, for 32 MiB of memory at most per read). Larger ones (CBCT
+ * volumes, uncompressed cephs) stream.
+ */
+const wholeRead = 32 * 1024 * 1024;
 /**
  * The pieces a larger read streams in. 4 MiB pieces read a warm 16 MB master a little faster but
  * the first reads of a run at half the speed of 1 MiB ones (each piece is fresh memory to fault in).
@@ -55,10 +64,49 @@ const streamPiece = 1024 * 1024;
 /** A sidecar is read in one piece of this size when it fits (metadata can make it larger). */
 const sidecarRead = 4096;
 
-function infoOf(key: string, stats: Stats, sidecar: Sidecar): ObjectInfo {
+/**
+ * The inline layout: `inlineMagic`, the header's length (uint32 big-endian), the header (the
+ * sidecar's JSON), then the object's bytes. The magic starts with a non-ASCII byte and ends with
+ * a line feed and a ^Z (as PNG's does), so no text or image file starts with it by accident.
+ */
+const inlineMagic = Buffer.from([0x89, 0x43, 0x55, 0x53, 0x50, 0x0d, 0x0a, 0x1a]); // \x89 C U S P \r \n ^Z
+const inlinePrefix = inlineMagic.length + 4;
+/** Objects up to this size, put from memory, are inline. */
+const inlineMax = 64 * 1024;
+/** Metadata larger than this goes to a sidecar even for a small object, which bounds the next. */
+const inlineHeaderMax = 16 * 1024;
+/** A file larger than this is never inline: no need to look at its first bytes. */
+const inlineFileMax = inlinePrefix + inlineHeaderMax + inlineMax;
+
+/** The inline file for `bytes`, or undefined when the metadata is too large to go inline. */
+function inlineFile(bytes: Uint8Array, sidecar: Sidecar): Buffer | undefined {
+  const header = Buffer.from(JSON.stringify(sidecar));
+  if (header.length > inlineHeaderMax) return undefined;
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(header.length);
+  return Buffer.concat([inlineMagic, length, header, bytes]);
+}
+
+/**
+ * An inline file's metadata and bytes, or undefined for a plain file. A file that starts with the
+ * magic but whose header does not parse was damaged: `IntegrityError`, not a plain object.
+ */
+function fromInline(file: Buffer, key: string): { sidecar: Sidecar; data: Buffer } | undefined {
+  if (file.length < inlinePrefix || !file.subarray(0, inlineMagic.length).equals(inlineMagic)) return undefined;
+  const length = file.readUInt32BE(inlineMagic.length);
+  try {
+    if (length > inlineHeaderMax || inlinePrefix + length > file.length) throw new Error(`header length ${length} out of range`);
+    const parsed = JSON.parse(file.toString('utf8', inlinePrefix, inlinePrefix + length)) as Partial<Sidecar>;
+    return { sidecar: { ...parsed, metadata: parsed.metadata ?? {} }, data: file.subarray(inlinePrefix + length) };
+  } catch (error) {
+    throw new StorageError('IntegrityError', 'The stored object\'s metadata header is damaged', { key, cause: error });
+  }
+}
+
+function infoOf(key: string, size: number, stats: Stats, sidecar: Sidecar): ObjectInfo {
   return {
     key,
-    size: stats.size,
+    size,
     sha256: sidecar.sha256,
     contentType: sidecar.contentType,
     lastModified: stats.mtime,
@@ -100,20 +148,28 @@ export class FileStore implements ObjectStore {
     const temp = await this.tempPath(key);
     try {
       // fsync before close, so the rename below never exposes unwritten data.
-      const { size, sha256 } = Buffer.isBuffer(body) || body instanceof Uint8Array ? await writeBytes(temp, body, options.onProgress) : await writeStream(temp, body, options.onProgress);
-      checkSha256(options.sha256, sha256, key);
+      let written: { size: number; sha256: string; inline: boolean };
+      if ((Buffer.isBuffer(body) || body instanceof Uint8Array) && body.byteLength <= inlineMax) {
+        // Hashed first (a few µs): the sha256 goes in the header, and a mismatch writes nothing.
+        const sha256 = createHash('sha256').update(body).digest('hex');
+        checkSha256(options.sha256, sha256, key);
+        const inline = inlineFile(body, { contentType: options.contentType, sha256, tier, metadata });
+        await writeNew(temp, inline ?? body, true);
+        written = { size: body.byteLength, sha256, inline: inline !== undefined };
+      } else {
+        const plain = Buffer.isBuffer(body) || body instanceof Uint8Array ? await writeBytes(temp, body, options.onProgress) : await writeStream(temp, body, options.onProgress);
+        checkSha256(options.sha256, plain.sha256, key);
+        written = { ...plain, inline: false };
+      }
+      const { size, sha256 } = written;
+      if (written.inline) options.onProgress?.(size);
+      await this.moveIntoPlace(temp, key, options.ifAbsent);
+      // The folder's fsync (making the rename durable) and the sidecar's write overlap. An inline
+      // object needs no sidecar; one left by an earlier, larger object under this key is ignored
+      // (the inline header wins) and goes with delete().
       const target = this.dataPath(key);
-      await inFolder(target, async () => {
-        if (!options.ifAbsent) return rename(temp, target);
-        await link(temp, target).catch((e: NodeJS.ErrnoException) => {
-          if (e.code === 'EEXIST') throw new StorageError('Conflict', 'An object already exists under this key', { key, cause: e });
-          throw e;
-        });
-        await unlink(temp);
-      });
-      // The folder's fsync (making the rename durable) and the sidecar's write overlap.
       const sidecar: Sidecar = { contentType: options.contentType, sha256, tier, metadata };
-      await Promise.all([fsync(dirname(target)), this.writeSidecar(key, sidecar)]);
+      await Promise.all([fsync(dirname(target)), written.inline ? undefined : this.writeSidecar(key, sidecar)]);
       return { key, size, sha256, contentType: options.contentType, tier, metadata, lastModified: new Date() };
     } catch (error) {
       await rm(temp, { force: true });
@@ -126,45 +182,76 @@ export class FileStore implements ObjectStore {
     }
   }
 
+  /** Renames (or, for `ifAbsent`, links) a finished temp file to `key`, creating its folder when missing. */
+  private async moveIntoPlace(temp: string, key: string, ifAbsent?: boolean): Promise<void> {
+    const target = this.dataPath(key);
+    await inFolder(target, async () => {
+      if (!ifAbsent) return rename(temp, target);
+      await link(temp, target).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') throw new StorageError('Conflict', 'An object already exists under this key', { key, cause: e });
+        throw e;
+      });
+      await unlink(temp);
+    });
+  }
+
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     checkKey(key);
     const requested = checkRange(options.range);
-    // The data file and its sidecar are opened side by side; the open file (not the path) is what
-    // gets stat'ed and read, so a file replaced meanwhile is read whole, old or new.
-    const [opened, sidecar] = await Promise.allSettled([fd.open(this.dataPath(key), 'r'), this.readSidecar(key)]);
-    if (opened.status === 'rejected') throw await this.mapMissing(opened.reason, key);
-    const file = opened.value;
+    // The open file (not the path) is what gets stat'ed and read, so a file replaced meanwhile is
+    // read whole, old or new.
+    const object = await this.openObject(key, wholeRead);
     try {
-      if (sidecar.status === 'rejected') throw sidecar.reason;
-      const stats = await fd.fstat(file);
-      if (!stats.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
-      const info = infoOf(key, stats, sidecar.value);
+      const { info } = object;
       const range = requested ? clampRange(requested, info.size, key) : undefined;
-      const length = range ? range.end - range.start + 1 : info.size;
       const served = range ? { range: { ...range, size: info.size } } : {};
-      if (length <= smallRead) {
-        // A thumbnail or a small range: one read into one buffer, no file stream to set up.
-        const bytes = Buffer.allocUnsafe(length);
-        const { bytesRead } = length ? await fd.read(file, bytes, 0, length, range?.start ?? 0) : { bytesRead: 0 };
-        await fd.close(file);
-        return { body: toReadable(bytes.subarray(0, bytesRead)), info, ...served };
+      if (object.data) {
+        // Read whole in one read: no file stream to set up.
+        return { body: toReadable(range ? object.data.subarray(range.start, range.end + 1) : object.data), info, ...served };
       }
-      // The stream closes the file at its end.
-      const body = createReadStream('', { fd: file, start: range?.start, end: range?.end, highWaterMark: streamPiece });
+      // A larger plain file streams from its descriptor, which the stream closes at its end.
+      const body = createReadStream('', { fd: object.file, start: range?.start, end: range?.end, highWaterMark: streamPiece });
       return { body, info, ...served };
     } catch (error) {
-      await fd.close(file).catch(() => undefined);
-      throw await this.mapMissing(error, key);
+      if (!object.data) await fd.close(object.file).catch(() => undefined);
+      throw error;
     }
   }
 
   async head(key: string): Promise<ObjectInfo> {
     checkKey(key);
+    const object = await this.openObject(key, inlineFileMax);
+    if (!object.data) await fd.close(object.file);
+    return object.info;
+  }
+
+  /**
+   * Opens `key` and describes it. A file of at most `readWhole` bytes is read whole (and closed):
+   * `data` is the object's bytes. A larger one stays open for the caller to stream or close.
+   */
+  private async openObject(key: string, readWhole: number): Promise<{ info: ObjectInfo; data: Buffer; inline: boolean; file?: undefined } | { info: ObjectInfo; data?: undefined; file: number }> {
+    let file: number;
     try {
-      const [stats, sidecar] = await Promise.all([stat(this.dataPath(key)), this.readSidecar(key)]);
-      if (!stats.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
-      return infoOf(key, stats, sidecar);
+      file = await fd.open(this.dataPath(key), 'r');
     } catch (error) {
+      throw await this.mapMissing(error, key);
+    }
+    let open = true;
+    try {
+      const stats = await fd.fstat(file);
+      if (!stats.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
+      if (stats.size > readWhole) return { info: infoOf(key, stats.size, stats, await this.readSidecar(key)), file };
+      const bytes = Buffer.allocUnsafe(stats.size);
+      let length = 0;
+      for (let n = -1; n !== 0 && length < bytes.length; length += n) n = (await fd.read(file, bytes, length, bytes.length - length, length)).bytesRead;
+      open = false;
+      await fd.close(file);
+      const inline = stats.size <= inlineFileMax ? fromInline(bytes.subarray(0, length), key) : undefined;
+      if (inline) return { info: infoOf(key, inline.data.length, stats, inline.sidecar), data: inline.data, inline: true };
+      const data = bytes.subarray(0, length);
+      return { info: infoOf(key, data.length, stats, await this.readSidecar(key)), data, inline: false };
+    } catch (error) {
+      if (open) await fd.close(file).catch(() => undefined);
       throw await this.mapMissing(error, key);
     }
   }
@@ -195,7 +282,7 @@ export class FileStore implements ObjectStore {
     const items = await Promise.all(
       page.map(async (key) => {
         const stats = await stat(this.dataPath(key));
-        return { key, size: stats.size, lastModified: stats.mtime };
+        return { key, size: stats.size <= inlineFileMax ? await this.sizeOf(key, stats.size) : stats.size, lastModified: stats.mtime };
       }),
     );
     return selected.length > limit ? { items, cursor: page[page.length - 1] } : { items };
@@ -225,16 +312,52 @@ export class FileStore implements ObjectStore {
 
   async setTier(key: string, tier: Tier): Promise<void> {
     checkTier(tier, fileTiers);
-    await this.head(key);
-    const sidecar = await this.readSidecar(key);
-    await this.writeSidecar(key, { ...sidecar, tier });
+    await this.updateSidecar(key, (sidecar) => ({ ...sidecar, tier }));
   }
 
   async setMetadata(key: string, metadata: Record<string, string>): Promise<void> {
     const checked = checkMetadata(metadata);
-    await this.head(key);
-    const sidecar = await this.readSidecar(key);
-    await this.writeSidecar(key, { ...sidecar, metadata: checked });
+    await this.updateSidecar(key, (sidecar) => ({ ...sidecar, metadata: checked }));
+  }
+
+  /** Changes an object's metadata: in its header (the file rewritten whole, durably) or its sidecar. */
+  private async updateSidecar(key: string, change: (sidecar: Sidecar) => Sidecar): Promise<void> {
+    const object = await this.openObject(key, inlineFileMax);
+    if (!object.data) await fd.close(object.file);
+    const { info } = object;
+    const updated = change({ contentType: info.contentType, sha256: info.sha256, tier: info.tier, metadata: info.metadata });
+    // A plain file (larger, or copied in by hand) keeps its metadata beside it.
+    if (!object.data || !object.inline) return this.writeSidecar(key, updated);
+    // An inline one is rewritten with the new header; when the new metadata is too large for one,
+    // the sidecar goes first (while the header is there it wins), then the bytes alone.
+    const inline = inlineFile(object.data, updated);
+    if (!inline) await this.writeSidecar(key, updated);
+    const temp = await this.tempPath(key);
+    try {
+      await writeNew(temp, inline ?? object.data, true);
+      await this.moveIntoPlace(temp, key);
+      await fsync(dirname(this.dataPath(key)));
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw this.mapError(error, key);
+    }
+  }
+
+  /** The object's size for a listing: a small file may be inline, its header not counted. */
+  private async sizeOf(key: string, fileSize: number): Promise<number> {
+    const start = await this.readStart(key, inlinePrefix);
+    if (start.length < inlinePrefix || !start.subarray(0, inlineMagic.length).equals(inlineMagic)) return fileSize;
+    return fileSize - inlinePrefix - start.readUInt32BE(inlineMagic.length);
+  }
+
+  private async readStart(key: string, length: number): Promise<Buffer> {
+    const file = await fd.open(this.dataPath(key), 'r');
+    try {
+      const bytes = Buffer.alloc(length);
+      return bytes.subarray(0, (await fd.read(file, bytes, 0, length, 0)).bytesRead);
+    } finally {
+      await fd.close(file);
+    }
   }
 
   async close(): Promise<void> {}

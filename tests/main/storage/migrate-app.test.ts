@@ -40,7 +40,7 @@ afterAll(async () => {
 describe('migrating the image store from the app', () => {
   it('keeps the store when an object fails, resumes after a restart, then switches to S3', async () => {
     const knex = () => app.services.database().knex;
-    const rows = await knex()('stored_objects').orderBy('id').select('id', 'object_key', 'backend');
+    const rows = await knex()('stored_objects').orderBy('id').select('id', 'object_key', 'backend', 'bytes');
     expect(rows.length).toBeGreaterThanOrEqual(8);
     expect(new Set(rows.map((r) => r.backend))).toEqual(new Set(['file']));
     const form = {
@@ -78,7 +78,8 @@ describe('migrating the image store from the app', () => {
     await call('settings.resumeMigration', {});
     const done = await settled();
     expect(done).toMatchObject({ state: 'done', done: rows.length, total: rows.length, failed: 0 });
-    expect(done.bytes).toBe(good.length);
+    // The resumed run copied only the object that failed (its file may hold a metadata header too).
+    expect(done.bytes).toBe(Number(rows[rows.length - 1]!.bytes));
 
     // Switched in config.json and in the running app; every row on S3.
     expect((await loadConfig(dataDir)).store.url).toMatch(/^s3:\/\/cusp-test\/clinic\?region=ca-central-1&endpoint=http:\/\/127\.0\.0\.1:\d+&pathStyle=1&country=CA$/);
