@@ -18,6 +18,7 @@ import { main } from '../../../main/cli/index.js';
 import { nightOf, startNightly } from '../../../main/cli/nightly.js';
 import { AzureStore } from '../../../main/storage/azure.js';
 import { FileSecretStore } from '../../../main/storage/secrets.js';
+import { readAll } from '../../../main/storage/store.js';
 import { startAzurite, type AzuriteServer } from '../../support/azurite.js';
 import { freeLoopbackPort } from '../../support/ports.js';
 import { dicomData, scratchDir } from '../../support/paths.js';
@@ -121,7 +122,7 @@ describe('settings methods', () => {
     const image = await knex('images').where('patient_id', patientId).first('id');
     const objects = await knex('stored_objects').where('image_id', image.id).select('variant', 'object_key', 'sha256');
     const view = objects.find((o) => o.variant === 'view')!;
-    const viewBytes = await readFile(join(dataDir, 'objects', view.object_key));
+    const viewBytes = await readAll((await app.services.storage().store.get(view.object_key)).body);
     expect(viewBytes.subarray(0, 4).toString('latin1')).toBe('RIFF');
     expect(viewBytes.subarray(8, 12).toString('latin1')).toBe('WEBP');
     const master = objects.find((o) => o.variant === 'master')!;

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { openSync, closeSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { databasePasswordSecret } from '../../../main/app/config.js';
@@ -17,8 +17,10 @@ import { openDatabase, type Database, type DatabaseClient } from '../../../main/
 import { migrateToLatest } from '../../../main/db/migrate.js';
 import { OrthancClient } from '../../../main/orthanc/client.js';
 import { FileSecretStore } from '../../../main/storage/secrets.js';
+import { readAll } from '../../../main/storage/store.js';
 import { databases } from '../../support/databases.js';
 import { distinctCopies } from '../../support/dicom.js';
+import { fileStore } from '../../support/ingest.js';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc.js';
 import { dicomData, repoRoot, scratchDir } from '../../support/paths.js';
 import { createDatabase } from '../../support/postgres.js';
@@ -124,8 +126,9 @@ describe.each(databases)('on %s', (client: DatabaseClient) => {
 
       const objects = await db.knex('stored_objects').select('object_key', 'sha256', 'bytes');
       expect(objects).toHaveLength(imageCount * 5);
+      const { store } = await fileStore(join(dataDir, 'objects'));
       for (const object of objects) {
-        const bytes = await readFile(join(dataDir, 'objects', ...String(object.object_key).split('/')));
+        const bytes = await readAll((await store.get(String(object.object_key))).body);
         expect(createHash('sha256').update(bytes).digest('hex')).toBe(object.sha256);
       }
       // Exactly the indexed objects are in the store: a crashed attempt left no second copy.
