@@ -7,8 +7,6 @@
  * malformed files are quarantined with their reason while good files keep flowing.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../main/app/log.js';
 import { deriveAll } from '../../../main/imaging/derive.js';
@@ -16,6 +14,7 @@ import { defaultPreset } from '../../../main/imaging/presets.js';
 import type { ImageEvent } from '../../../main/ingest/pipeline.js';
 import { IngestService } from '../../../main/ingest/service.js';
 import { OrthancClient } from '../../../main/orthanc/client.js';
+import { readAll, type ObjectStore } from '../../../main/storage/store.js';
 import { databases, freshDatabase, type TestDatabase } from '../../support/databases.js';
 import { fileStore } from '../../support/ingest.js';
 import { startOrthanc, type OrthancServer } from '../../support/orthanc.js';
@@ -30,7 +29,7 @@ describe.each(databases)('ingest from a modality through Orthanc on %s', (client
   let orthanc: OrthancServer;
   let t: TestDatabase;
   let service: IngestService;
-  let storeRoot: string;
+  let store: ObjectStore;
   let seeded: Awaited<ReturnType<typeof seedPractice>>;
   let appointmentId: string;
   const events: ImageEvent[] = [];
@@ -57,8 +56,7 @@ describe.each(databases)('ingest from a modality through Orthanc on %s', (client
       ],
     });
     appointmentId = await appointmentNow(t.db.knex, { ...seeded, patientId: seeded.patientIds[0]! });
-    const { store, root } = await fileStore();
-    storeRoot = root;
+    ({ store } = await fileStore());
     service = new IngestService({
       db: t.db,
       store,
@@ -98,7 +96,7 @@ describe.each(databases)('ingest from a modality through Orthanc on %s', (client
     const objects = await knex('stored_objects').select('image_id', 'variant', 'object_key', 'bytes', 'sha256', 'verified_at');
     expect(objects).toHaveLength(images.length * 5);
     for (const object of objects) {
-      const bytes = await readFile(join(storeRoot, ...String(object.object_key).split('/')));
+      const bytes = await readAll((await store.get(String(object.object_key))).body);
       expect(bytes.length).toBe(Number(object.bytes));
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(object.sha256);
       expect(object.object_key).toBe(`${seeded.practiceId}/${object.image_id}/${object.variant}`);
