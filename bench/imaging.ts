@@ -2,15 +2,17 @@
  * The compression benchmark of issue 4, on the real radiographs in ../shared/data: per image the
  * original and each derivative's bytes, the view's reduction against the uncompressed pixels,
  * PSNR and SSIM of view and preview against the exact render() output, milliseconds per stage,
- * the lossless master against the best of JPEG-LS / HTJ2K / JPEG 2000, and peak memory; then
- * throughput with 1 and 2 workers and the full pipeline against a baseline (decode + render + one
- * sharp JPEG encode) measured in the same run, in wall-clock and CPU time, with and without the
- * SSIM targets of view and preview.
+ * the lossless master against the best of JPEG-LS / HTJ2K / JPEG 2000, and peak memory (each
+ * image in a fresh process: imaging-memory.ts); then throughput with 1 and 2 workers and the full
+ * pipeline against a baseline (decode + render + one sharp JPEG encode) measured in the same run,
+ * in wall-clock and CPU time, with and without the SSIM targets of view and preview.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { encodeLossless, type LosslessCodec } from '../main/imaging/codecs.js';
 import { decodeFrame } from '../main/imaging/decode.js';
@@ -21,7 +23,8 @@ import { defaultPreset, type Preset } from '../main/imaging/presets.js';
 import { compare, decodeLike, type Fidelity } from '../main/imaging/quality.js';
 import { render, type RenderedImage } from '../main/imaging/render.js';
 
-const shared = process.env.CUSP_SHARED_DATA ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data');
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = process.env.CUSP_SHARED_DATA ?? resolve(here, '..', '..', 'shared', 'data');
 const images = [
   'dicom/dental/IO_bitewing01_12bit_ExplicitVRLE.dcm',
   'dicom/dental/IO_bitewing01_8bit_ExplicitVRLE.dcm',
@@ -75,19 +78,16 @@ async function bestLossless(source: SourceImage): Promise<Record<LosslessCodec, 
   return sizes;
 }
 
-/** Runs `task` while sampling RSS; returns its result and the peak growth in bytes. */
-async function withPeakMemory<T>(task: () => Promise<T>): Promise<{ value: T; peak: number }> {
-  global.gc?.();
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
-  try {
-    const value = await task();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { value, peak: peak - before };
-  } finally {
-    clearInterval(timer);
-  }
+const execFileAsync = promisify(execFile);
+
+/**
+ * Peak memory of one `deriveAll` of `path`, in bytes above the memory after a warm-up, measured in a
+ * fresh child process (imaging-memory.ts): in this long-lived process malloc keeps what an earlier
+ * large image freed, so later images showed +0 MB.
+ */
+async function peakMemory(path: string): Promise<number> {
+  const { stdout } = await execFileAsync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'imaging-memory.ts'), images[1]!, path], { maxBuffer: 1 << 20 });
+  return (JSON.parse(stdout.trim().split('\n').pop()!) as { peak: number }).peak;
 }
 
 const timingRuns = 5;
@@ -145,7 +145,8 @@ export async function run(): Promise<void> {
   const rows: string[] = [];
   for (const path of images) {
     const bytes = readFileSync(path);
-    const { value: result, peak } = await withPeakMemory(() => deriveAll(bytes, defaultPreset, { expect: inputKindOf(path) }));
+    const peak = await peakMemory(path);
+    const result = await deriveAll(bytes, defaultPreset, { expect: inputKindOf(path) });
     // The machine is shared: the pipeline, the same without SSIM targets, and the baseline each take
     // their fastest of `timingRuns` (wall-clock and CPU separately), interleaved.
     let fastest: DeriveResult | undefined;
