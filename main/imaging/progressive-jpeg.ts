@@ -3,9 +3,10 @@
  * in TypeScript. Why: mozjpeg's progressive, Huffman-optimised encoder (sharp `progressive: true,
  * optimiseCoding: true`) keeps two whole-image coefficient buffers of 4 bytes per sample (+84 MB
  * and ~400 ms for a 4096×5120 greyscale ceph) where a baseline encode takes +4 MB and ~70 ms. So
- * derive.ts encodes baseline and rewrites the entropy coding here, holding the quantised
- * coefficients once (Int16, 2 bytes per sample). There is no maintained jpegtran on npm (or as
- * WASM) that does not download a native binary at install time, hence no dependency.
+ * derive.ts encodes baseline and rewrites the entropy coding here, holding only the non-zero
+ * quantised coefficients (2 bytes each, with a bitmap per block: the ceph at q80 peaks at +14 MB).
+ * There is no maintained jpegtran on npm (or as WASM) that does not download a native binary at
+ * install time, hence no dependency.
  *
  * Input: a baseline or extended sequential (SOF0/SOF1) 8-bit Huffman JPEG, 1 or 3 components, any
  * sampling factors, with or without restart intervals. Anything else (progressive, arithmetic,
@@ -15,8 +16,8 @@
  * DQT segment copied unchanged, in order; no restart markers. The coefficients are the input's,
  * so the output decodes to exactly the same pixels. The algorithms follow libjpeg-turbo's
  * jdhuff.c (decoding), jcphuff.c (progressive encoding: EOB runs, correction bits) and jchuff.c
- * (optimal tables). It runs on the caller's thread: 240–300 ms warm for the 4096×5120 ceph on the
- * 2-core VM (decoding ~80 of it), about 500 ms for the first call in a process (JIT warm-up).
+ * (optimal tables). It runs on the caller's thread: 200–270 ms warm for the 4096×5120 ceph on the
+ * shared 2-core VM, about 500 ms for the first call in a process (JIT warm-up).
  */
 
 const maxCorrectionBits = 1000; // libjpeg's MAX_CORR_BITS: buffered refinement bits before an EOB run is forced out
@@ -32,10 +33,12 @@ interface Component {
   /** Blocks stored per row: whole MCUs of an interleaved scan (its edge blocks included). */
   stride: number;
   rows: number;
-  /** Quantised coefficients, 64 per block in zig-zag order (never dequantised or reordered here). */
-  coefs: Int16Array;
+  /** Per block: the quantised DC coefficient. */
+  dc: Int16Array;
   /** Per block, two words: bit k set when AC coefficient k (zig-zag, 1–63) is non-zero; scans visit only those. */
   nonzero: Int32Array;
+  /** Per block: where its non-zero AC coefficients start in Frame.values (in zig-zag order). */
+  first: Uint32Array;
   decoded: boolean;
 }
 
@@ -49,6 +52,13 @@ interface Frame {
   mcusHigh: number;
   /** The SOF segment as read (marker and length included). */
   sof: Uint8Array;
+  /**
+   * The non-zero AC coefficients of every block, block after block: 2 bytes each instead of 128
+   * per block (a 4096×5120 ceph at q80: ~11 MB instead of 40). Sized from the data (each takes at
+   * least 2 bits: a Huffman code and a sign bit) when the first scan starts.
+   */
+  values: Int16Array;
+  count: number;
 }
 
 interface DecodeTable {
@@ -153,9 +163,10 @@ function parseFrame(seg: Uint8Array): Frame {
     const blocksWide = Math.ceil(Math.ceil((width * c.h) / hMax) / 8);
     const blocksHigh = Math.ceil(Math.ceil((height * c.v) / vMax) / 8);
     const stride = Math.max(blocksWide, mcusWide * c.h), rows = Math.max(blocksHigh, mcusHigh * c.v);
-    return { ...c, blocksWide, blocksHigh, stride, rows, coefs: new Int16Array(stride * rows * 64), nonzero: new Int32Array(stride * rows * 2), decoded: false };
+    const blocks = stride * rows;
+    return { ...c, blocksWide, blocksHigh, stride, rows, dc: new Int16Array(blocks), nonzero: new Int32Array(blocks * 2), first: new Uint32Array(blocks), decoded: false };
   });
-  return { width, height, components, hMax, vMax, mcusWide, mcusHigh, sof: seg };
+  return { width, height, components, hMax, vMax, mcusWide, mcusHigh, sof: seg, values: new Int16Array(0), count: 0 };
 }
 
 /** One sequential Huffman scan into the frame's coefficient arrays; returns the position after its data. */
@@ -178,6 +189,12 @@ function decodeScan(data: Uint8Array, start: number, sos: Uint8Array, frame: Fra
   const p = 5 + 2 * ns;
   if (sos[p] !== 0 || sos[p + 1] !== 63 || sos[p + 2] !== 0) fail('invalid spectral selection for a sequential scan');
   const { clean, starts, next } = unstuff(data, start);
+  if (frame.values.length === 0) {
+    const blocks = frame.components.reduce((sum, c) => sum + c.stride * c.rows, 0);
+    frame.values = new Int16Array(Math.min(blocks * 63, Math.ceil(((data.length - start) * 8) / 2)));
+  }
+  const values = frame.values;
+  let vi = frame.count;
   const single = ns === 1;
   // Non-interleaved: one block per MCU, image blocks only; interleaved: whole MCUs.
   const wide = single ? comps[0]!.blocksWide : frame.mcusWide;
@@ -213,8 +230,6 @@ function decodeScan(data: Uint8Array, start: number, sos: Uint8Array, frame: Fra
       const ci = mcuComp[b]!;
       const c = comps[ci]!;
       const index = single ? my * c.stride + mx : (my * c.v) * c.stride + mx * c.h + mcuOffset[b]!;
-      const coefs = c.coefs;
-      const off = index * 64;
       // DC: a symbol (the size), then that many bits.
       let dct = dcTables[ci]!;
       let i = bp >> 3;
@@ -232,7 +247,8 @@ function decodeScan(data: Uint8Array, start: number, sos: Uint8Array, frame: Fra
         bp += sym;
         if (pred[ci]! < -32768 || pred[ci]! > 32767) fail('corrupt entropy-coded data (DC out of range)');
       }
-      coefs[off] = pred[ci]!;
+      c.dc[index] = pred[ci]!;
+      c.first[index] = vi;
       // AC: run/size symbols, each size followed by that many bits.
       dct = acTables[ci]!;
       const lookup = dct.lookup;
@@ -259,7 +275,7 @@ function decodeScan(data: Uint8Array, start: number, sos: Uint8Array, frame: Fra
             v = (((clean[i]! << 24) | (clean[i + 1]! << 16) | (clean[i + 2]! << 8) | clean[i + 3]!) << (bp & 7)) >>> (32 - size);
           }
           bp += size;
-          coefs[off + k] = v < 1 << (size - 1) ? v - (1 << size) + 1 : v;
+          values[vi++] = v < 1 << (size - 1) ? v - (1 << size) + 1 : v;
           if (k < 32) lo |= 1 << k;
           else hi |= 1 << (k - 32);
           k++;
@@ -270,7 +286,8 @@ function decodeScan(data: Uint8Array, start: number, sos: Uint8Array, frame: Fra
       c.nonzero[index * 2 + 1] = hi;
     }
   }
-  if (bp > end * 8) fail('entropy-coded data is truncated or corrupt');
+  if (bp > end * 8 || vi > values.length) fail('entropy-coded data is truncated or corrupt');
+  frame.count = vi;
   for (const c of comps) c.decoded = true;
   return next;
 }
@@ -566,7 +583,7 @@ class ScanEncoder {
     const pred = new Int32Array(frame.components.length);
     const al = scan.al;
     const first = (c: Component, ci: number, index: number, table: number) => {
-      const t = c.coefs[index * 64]! >> al;
+      const t = c.dc[index]! >> al;
       const diff = t - pred[ci]!;
       pred[ci] = t;
       const magnitude = diff < 0 ? -diff : diff;
@@ -585,8 +602,8 @@ class ScanEncoder {
     const al = scan.al;
     if (scan.comps.length === 1) {
       const c = frame.components[scan.comps[0]!]!;
-      for (let y = 0; y < c.blocksHigh; y++) for (let x = 0; x < c.blocksWide; x++) this.bits((c.coefs[(y * c.stride + x) * 64]! >> al) & 1, 1);
-    } else this.forEachBlock(frame, scan, (c, _ci, index) => this.bits((c.coefs[index * 64]! >> al) & 1, 1));
+      for (let y = 0; y < c.blocksHigh; y++) for (let x = 0; x < c.blocksWide; x++) this.bits((c.dc[y * c.stride + x]! >> al) & 1, 1);
+    } else this.forEachBlock(frame, scan, (c, _ci, index) => this.bits((c.dc[index]! >> al) & 1, 1));
   }
 
   /** Room for one block's tokens (an EOB run with its correction bits, then up to 63 symbols and their bits). */
@@ -602,17 +619,19 @@ class ScanEncoder {
   // acFirst and acRefine keep the token count, EOB run and symbol counts in locals (this loop
   // visits every coefficient of the scan) and call emitEobrun through `this` when a run ends.
 
-  acFirst(c: Component, scan: Scan): void {
+  acFirst(c: Component, values: Int16Array, scan: Scan): void {
     const { ss, se, al } = scan;
-    const coefs = c.coefs, nonzero = c.nonzero, table = this.table, freq = this.freq[table]!;
+    const nonzero = c.nonzero, first = c.first, table = this.table, freq = this.freq[table]!;
     const tbit = (table << 22) | (1 << 21);
     const [loMask, hiMask] = bandMasks(ss, se);
+    const belowMask = bandMasks(1, ss - 1)[0]; // ss ≤ 32 in the scripts used
     let n = this.n, eobrun = this.eobrun;
     for (let y = 0; y < c.blocksHigh; y++) {
       for (let x = 0; x < c.blocksWide; x++) {
         const index = y * c.stride + x;
-        const off = index * 64;
         let tokens = this.reserve(n);
+        // The block's values from coefficient ss on (those below the band skipped).
+        let vi = first[index]! + bitCount(nonzero[index * 2]! & belowMask);
         // Zeros are skipped: r counts from the last coefficient coded.
         let coded = ss - 1;
         for (let half = 0; half < 2; half++) {
@@ -621,7 +640,7 @@ class ScanEncoder {
             const bit = m & -m;
             m ^= bit;
             const k = (half << 5) + 31 - Math.clz32(bit);
-            let t = coefs[off + k]!;
+            let t = values[vi++]!;
             let t2: number;
             if (t < 0) {
               t = -t >> al;
@@ -664,18 +683,20 @@ class ScanEncoder {
     this.eobrun = eobrun;
   }
 
-  acRefine(c: Component, scan: Scan): void {
+  acRefine(c: Component, values: Int16Array, scan: Scan): void {
     const { ss, se, al } = scan;
-    const coefs = c.coefs, nonzero = c.nonzero, corr = this.corr, table = this.table, freq = this.freq[table]!;
+    const nonzero = c.nonzero, first = c.first, corr = this.corr, table = this.table, freq = this.freq[table]!;
     const tbit = (table << 22) | (1 << 21);
     const [loMask, hiMask] = bandMasks(ss, se);
+    const belowMask = bandMasks(1, ss - 1)[0];
     let n = this.n, eobrun = this.eobrun, be = this.be;
     for (let y = 0; y < c.blocksHigh; y++) {
       for (let x = 0; x < c.blocksWide; x++) {
         const index = y * c.stride + x;
-        const off = index * 64;
         let tokens = this.reserve(n);
         const lo = nonzero[index * 2]! & loMask, hi = nonzero[index * 2 + 1]! & hiMask;
+        const band = first[index]! + bitCount(nonzero[index * 2]! & belowMask);
+        let vi = band;
         // EOB (libjpeg's name): the last coefficient that becomes non-zero in this scan; only
         // needed after 16 zeros, so found then (-1: not yet).
         let eob = -1;
@@ -689,13 +710,13 @@ class ScanEncoder {
             const k = (half << 5) + 31 - Math.clz32(bit);
             r += k - previous - 1;
             previous = k;
-            const v = coefs[off + k]!;
+            const v = values[vi++]!;
             const t = (v < 0 ? -v : v) >> al;
             if (t === 0) {
               r++;
               continue;
             }
-            if (r > 15 && eob < 0) eob = lastNewlyNonzero(coefs, off, lo, hi, al);
+            if (r > 15 && eob < 0) eob = lastNewlyNonzero(values, band, lo, hi, al);
             if (t > 1 && !(r > 15 && k <= eob)) {
               corr[brStart + br++] = t & 1; // already non-zero: one correction bit
               continue;
@@ -754,8 +775,8 @@ class ScanEncoder {
   }
 }
 
-/** The last coefficient of the block (within lo/hi) with |value| >> al === 1, or 0. */
-function lastNewlyNonzero(coefs: Int16Array, off: number, lo: number, hi: number, al: number): number {
+/** The last coefficient of the block (within lo/hi, values from `vi`) with |value| >> al === 1, or 0. */
+function lastNewlyNonzero(values: Int16Array, vi: number, lo: number, hi: number, al: number): number {
   let eob = 0;
   for (let half = 0; half < 2; half++) {
     let m = half ? hi : lo;
@@ -763,7 +784,7 @@ function lastNewlyNonzero(coefs: Int16Array, off: number, lo: number, hi: number
       const bit = m & -m;
       m ^= bit;
       const k = (half << 5) + 31 - Math.clz32(bit);
-      const v = coefs[off + k]!;
+      const v = values[vi++]!;
       if ((v < 0 ? -v : v) >> al === 1) eob = k;
     }
   }
@@ -779,6 +800,13 @@ function packBits(tokens: Uint32Array, n: number, corr: Uint8Array, start: numbe
     tokens[n++] = (m << 16) | v;
   }
   return n;
+}
+
+/** Set bits of a 32-bit word. */
+function bitCount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 63;
 }
 
 /** The bits of coefficients ss…se in a block's two non-zero words. */
@@ -899,8 +927,8 @@ export function toProgressive(jpeg: Uint8Array): Buffer {
     } else {
       enc.table = tables[0]!;
       const c = frame.components[scan.comps[0]!]!;
-      if (scan.ah === 0) enc.acFirst(c, scan);
-      else enc.acRefine(c, scan);
+      if (scan.ah === 0) enc.acFirst(c, frame.values, scan);
+      else enc.acRefine(c, frame.values, scan);
       enc.emitEobrun();
     }
     if (!refineDc) w.bytes(segment(0xc4, tables.flatMap((t) => [(isDc ? 0 : 0x10) | t, ...enc.optimise(t)])));
