@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { loadImage, type InputKind, type SourceImage } from './image.js';
 import { makeMaster } from './master.js';
+import { toProgressive } from './progressive-jpeg.js';
 import type { ImageMetadata } from './metadata.js';
 import { defaultPreset, type Preset, type VariantSpec } from './presets.js';
 import { fidelity, gridFor } from './quality.js';
@@ -75,6 +76,13 @@ export async function downscale(rendered: RenderedImage, longSide: number): Prom
   return { width: info.width, height: info.height, channels: rendered.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
+/**
+ * One encoding of `source` as the stored variant. JPEG: sharp encodes baseline with default
+ * Huffman tables and progressive-jpeg.ts rewrites it losslessly as progressive with optimal
+ * tables: the same pixels and, within 0.1 %, the size of libjpeg's own `progressive: true,
+ * optimiseCoding: true`, whose encoder holds two whole-image coefficient buffers of 4 bytes per
+ * sample (+84 MB on a 4096×5120 ceph) where the transcoder keeps the non-zero coefficients (+14 MB).
+ */
 async function encodeAt(source: RenderedImage, spec: VariantSpec, quality: number, longSide?: number): Promise<{ data: Buffer; info: { width: number; height: number } }> {
   const format = spec.format;
   let pipeline = sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } });
@@ -83,18 +91,20 @@ async function encodeAt(source: RenderedImage, spec: VariantSpec, quality: numbe
   }
   if (source.channels === 1) pipeline = pipeline.toColourspace('b-w');
   pipeline = pipeline.withExif({ IFD0: { ImageDescription: notForDiagnosis } });
-  if (format === 'jpeg') pipeline = pipeline.jpeg({ quality, quantisationTable: spec.quantTable ?? 0, progressive: true, mozjpeg: false, optimiseCoding: true });
-  else if (format === 'webp') pipeline = pipeline.webp({ quality, effort: 4 });
+  if (format === 'jpeg') {
+    const { data, info } = await pipeline.jpeg({ quality, quantisationTable: spec.quantTable ?? 0, progressive: false, mozjpeg: false, optimiseCoding: false }).toBuffer({ resolveWithObject: true });
+    return { data: toProgressive(data), info };
+  }
+  if (format === 'webp') pipeline = pipeline.webp({ quality, effort: 4 });
   else pipeline = pipeline.avif({ quality, effort: 2 });
   return pipeline.toBuffer({ resolveWithObject: true });
 }
 
 /**
  * A JPEG that decodes to the same pixels as the stored output at `quality`, made as cheaply as
- * possible: baseline with default Huffman tables. libjpeg-turbo quantizes the same DCT
- * coefficients for it as for the progressive, optimised output (they differ only in how the
- * coefficients are entropy coded), so both decode identically, and it encodes and decodes
- * several times faster (4096×5120 ceph: 50 + 41 ms against 468 + 430 ms).
+ * possible: the baseline encoding the stored output is transcoded from (encodeAt), without the
+ * EXIF and the transcoding. Same coefficients, so both decode identically, and a baseline JPEG
+ * decodes several times faster than a progressive one (4096×5120 ceph: 41 against 430 ms).
  */
 function jpegTrial(source: RenderedImage, quality: number, quantTable = 0): Promise<Buffer> {
   let pipeline = sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } });
@@ -154,9 +164,10 @@ export async function encodeVariant(rendered: RenderedImage, variant: Variant, s
     const maxQuality = Math.max(spec.maxQuality ?? quality, quality);
     const grid = gridFor(source);
     const jpeg = spec.format === 'jpeg';
-    // JPEG: the stored (progressive) encoding at the quality being tried runs in libvips' threads
-    // while a cheap twin of it is decoded and measured here; when the measurement passes, the
-    // stored one is (nearly) done. Other formats: measure the output itself.
+    // JPEG: the stored encoding at the quality being tried (baseline in libvips' threads, then
+    // transcoded to progressive on this thread) runs while a cheap twin of it is decoded and
+    // measured; when the measurement passes, the stored one is (nearly) done. Other formats:
+    // measure the output itself.
     const start = () => {
       const encoding = encodeAt(source, spec, quality);
       encoding.catch(() => undefined); // its failure surfaces where it is awaited, not as an unhandled rejection
@@ -244,10 +255,13 @@ export async function deriveAll(
     return value;
   };
   // Three independent chains run at once, so two cores are busy: the view's encodings (libvips
-  // threads), the preview and thumbnails, and the master (codecs on this thread). Started in that
-  // order so the libvips work is queued before the master's codec occupies this thread. Above
-  // `concurrentMasterSamples` the master waits for the others: the progressive encoder holds about
-  // 6 bytes per pixel for the whole image, and the codec's own copies should not add to that.
+  // threads, then the progressive transcoding on this thread), the preview and thumbnails, and the
+  // master (codecs on this thread). Started in that order so the libvips work is queued before the
+  // master's codec occupies this thread. Above `concurrentMasterSamples` the master still waits for
+  // the others. Its reason was the progressive encoder (about 6 bytes per pixel); the view's
+  // transcoding now holds well under 1, but a DICOM's lossless re-encode with its bit-exact check
+  // holds several copies of the frame of its own, and on a large image those should not overlap
+  // the view's and preview's buffers (the 4x-decoded memory target is per worker).
   const view = timed('view', () => encodeVariant(rendered, 'view', preset.view));
   const smaller = (async () => {
     // Thumbnails are made from the preview-sized image: the same look, a fraction of the resampling work.
