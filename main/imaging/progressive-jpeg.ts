@@ -16,7 +16,7 @@
  * DQT segment copied unchanged, in order; no restart markers. The coefficients are the input's,
  * so the output decodes to exactly the same pixels. The algorithms follow libjpeg-turbo's
  * jdhuff.c (decoding), jcphuff.c (progressive encoding: EOB runs, correction bits) and jchuff.c
- * (optimal tables). It runs on the caller's thread: 200–270 ms warm for the 4096×5120 ceph on the
+ * (optimal tables). It runs on the caller's thread: 200–300 ms warm for the 4096×5120 ceph on the
  * shared 2-core VM, about 500 ms for the first call in a process (JIT warm-up).
  */
 
