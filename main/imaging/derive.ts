@@ -76,35 +76,54 @@ export async function downscale(rendered: RenderedImage, longSide: number): Prom
   return { width: info.width, height: info.height, channels: rendered.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
+type Encoded = { data: Buffer; info: { width: number; height: number } };
+
 /**
- * One encoding of `source` as the stored variant. JPEG: sharp encodes baseline with default
- * Huffman tables and progressive-jpeg.ts rewrites it losslessly as progressive with optimal
- * tables: the same pixels and, within 0.1 %, the size of libjpeg's own `progressive: true,
- * optimiseCoding: true`, whose encoder holds two whole-image coefficient buffers of 4 bytes per
- * sample (+84 MB on a 4096×5120 ceph) where the transcoder keeps the non-zero coefficients (+14 MB).
+ * Images above this many pixels are "large": their JPEGs are transcoded to progressive here rather
+ * than encoded progressive by libjpeg (see `stored`), and their master waits for the lossy outputs
+ * (see deriveAll). Both keep one worker's peak memory within a few times the decoded image.
  */
-async function encodeAt(source: RenderedImage, spec: VariantSpec, quality: number, longSide?: number): Promise<{ data: Buffer; info: { width: number; height: number } }> {
+const largeImageSamples = 8_000_000;
+const isLarge = (image: { width: number; height: number }) => image.width * image.height > largeImageSamples;
+
+/**
+ * One encoding of `source` at `quality`, as stored except that a large image's JPEG is still
+ * baseline with default Huffman tables: `stored` makes it progressive once its quality is settled.
+ */
+async function encodeAt(source: RenderedImage, spec: VariantSpec, quality: number, longSide?: number): Promise<Encoded> {
   const format = spec.format;
   let pipeline = sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } });
-  if (longSide && Math.max(source.width, source.height) > longSide) {
-    pipeline = pipeline.resize({ width: longSide, height: longSide, fit: 'inside', kernel: 'lanczos3' });
-  }
+  const resized = longSide && Math.max(source.width, source.height) > longSide;
+  if (resized) pipeline = pipeline.resize({ width: longSide, height: longSide, fit: 'inside', kernel: 'lanczos3' });
   if (source.channels === 1) pipeline = pipeline.toColourspace('b-w');
   pipeline = pipeline.withExif({ IFD0: { ImageDescription: notForDiagnosis } });
   if (format === 'jpeg') {
-    const { data, info } = await pipeline.jpeg({ quality, quantisationTable: spec.quantTable ?? 0, progressive: false, mozjpeg: false, optimiseCoding: false }).toBuffer({ resolveWithObject: true });
-    return { data: toProgressive(data), info };
-  }
-  if (format === 'webp') pipeline = pipeline.webp({ quality, effort: 4 });
+    const progressive = resized || !isLarge(source);
+    pipeline = pipeline.jpeg({ quality, quantisationTable: spec.quantTable ?? 0, progressive, mozjpeg: false, optimiseCoding: progressive });
+  } else if (format === 'webp') pipeline = pipeline.webp({ quality, effort: 4 });
   else pipeline = pipeline.avif({ quality, effort: 2 });
   return pipeline.toBuffer({ resolveWithObject: true });
 }
 
 /**
+ * The bytes stored. A large image's baseline JPEG is rewritten losslessly by progressive-jpeg.ts
+ * as progressive with optimal Huffman tables: the same pixels and, within 0.1 %, the size of
+ * libjpeg's own progressive, optimised encoding, whose encoder holds two whole-image coefficient
+ * buffers of 4 bytes per sample (+84 MB on a 4096×5120 ceph) where the transcoder keeps the
+ * non-zero coefficients (+14 MB). Smaller images keep libjpeg's: it runs in libvips' threads,
+ * beside this one, where the transcoder would hold up the measurements and the master on this
+ * thread (a 2272×1818 ceph: ~110 ms of transcoding; +16 MB for libjpeg's buffers).
+ */
+function stored(spec: VariantSpec, encoded: Encoded): Encoded {
+  return spec.format === 'jpeg' && isLarge(encoded.info) ? { data: toProgressive(encoded.data), info: encoded.info } : encoded;
+}
+
+/**
  * A JPEG that decodes to the same pixels as the stored output at `quality`, made as cheaply as
- * possible: the baseline encoding the stored output is transcoded from (encodeAt), without the
- * EXIF and the transcoding. Same coefficients, so both decode identically, and a baseline JPEG
- * decodes several times faster than a progressive one (4096×5120 ceph: 41 against 430 ms).
+ * possible: baseline with default Huffman tables and no EXIF. libjpeg-turbo quantizes the same
+ * DCT coefficients for it as for the progressive, optimised output (they differ only in how the
+ * coefficients are entropy coded), so both decode identically, and it encodes and decodes several
+ * times faster (4096×5120 ceph: 50 + 41 ms against 468 + 430 ms).
  */
 function jpegTrial(source: RenderedImage, quality: number, quantTable = 0): Promise<Buffer> {
   let pipeline = sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } });
@@ -154,20 +173,19 @@ export function nextQuality(quality: number, ssim: number, minSsim: number, maxQ
 export async function encodeVariant(rendered: RenderedImage, variant: Variant, spec: VariantSpec): Promise<Derivative> {
   let quality = spec.quality;
   let measured: Derivative['fidelity'];
-  let output: { data: Buffer; info: { width: number; height: number } };
+  let output: Encoded;
   if (spec.minSsim === undefined) {
     // Resized (thumbnails) and encoded in one sharp pipeline.
-    output = await encodeAt(rendered, spec, quality, spec.longSide);
+    output = stored(spec, await encodeAt(rendered, spec, quality, spec.longSide));
   } else {
     // The comparison needs the exact pixels encoded: resize first.
     const source = spec.longSide ? await downscale(rendered, spec.longSide) : rendered;
     const maxQuality = Math.max(spec.maxQuality ?? quality, quality);
     const grid = gridFor(source);
     const jpeg = spec.format === 'jpeg';
-    // JPEG: the stored encoding at the quality being tried (baseline in libvips' threads, then
-    // transcoded to progressive on this thread) runs while a cheap twin of it is decoded and
-    // measured; when the measurement passes, the stored one is (nearly) done. Other formats:
-    // measure the output itself.
+    // The encoding at the quality being tried runs in libvips' threads while a cheap JPEG twin of
+    // it is decoded and measured here (other formats: the output itself); when the measurement
+    // passes, the encoding is (nearly) done.
     const start = () => {
       const encoding = encodeAt(source, spec, quality);
       encoding.catch(() => undefined); // its failure surfaces where it is awaited, not as an unhandled rejection
@@ -190,7 +208,7 @@ export async function encodeVariant(rendered: RenderedImage, variant: Variant, s
       found = await attempt();
       attempts++;
     }
-    output = await pending;
+    output = stored(spec, await pending);
     measured = { ssim: found.ssim, psnr: found.psnr, minSsim: spec.minSsim, attempts, met: found.ssim >= spec.minSsim, grid };
   }
   const { data, info } = output;
@@ -207,9 +225,6 @@ export async function encodeVariant(rendered: RenderedImage, variant: Variant, s
     ...(measured ? { fidelity: measured } : {}),
   };
 }
-
-/** Images up to this many pixels make their master alongside the lossy outputs (see deriveAll). */
-const concurrentMasterSamples = 8_000_000;
 
 /** The master: a DICOM's original or verified lossless re-encode (master.ts); a photo's own file. */
 async function masterOf(bytes: Uint8Array, source: SourceImage, preset: Preset): Promise<MasterOutput> {
@@ -255,13 +270,11 @@ export async function deriveAll(
     return value;
   };
   // Three independent chains run at once, so two cores are busy: the view's encodings (libvips
-  // threads, then the progressive transcoding on this thread), the preview and thumbnails, and the
+  // threads; a large image's transcoding on this thread), the preview and thumbnails, and the
   // master (codecs on this thread). Started in that order so the libvips work is queued before the
-  // master's codec occupies this thread. Above `concurrentMasterSamples` the master still waits for
-  // the others. Its reason was the progressive encoder (about 6 bytes per pixel); the view's
-  // transcoding now holds well under 1, but a DICOM's lossless re-encode with its bit-exact check
-  // holds several copies of the frame of its own, and on a large image those should not overlap
-  // the view's and preview's buffers (the 4x-decoded memory target is per worker).
+  // master's codec occupies this thread. A large image's master waits for the others: a DICOM's
+  // lossless re-encode with its bit-exact check holds several copies of the frame, which should
+  // not coincide with the view's and preview's buffers (the memory target is per worker).
   const view = timed('view', () => encodeVariant(rendered, 'view', preset.view));
   const smaller = (async () => {
     // Thumbnails are made from the preview-sized image: the same look, a fraction of the resampling work.
@@ -276,7 +289,7 @@ export async function deriveAll(
     return [preview, ...thumbs];
   })();
   const makeMasterNow = () => timed('master', () => masterOf(bytes, source, preset));
-  const master = rendered.width * rendered.height <= concurrentMasterSamples ? makeMasterNow() : Promise.allSettled([view, smaller]).then(makeMasterNow);
+  const master = !isLarge(rendered) ? makeMasterNow() : Promise.allSettled([view, smaller]).then(makeMasterNow);
   // Every chain settles before anything is thrown, so no encoding outlives a failed call.
   const [viewOut, smallerOut, masterOut] = await Promise.allSettled([view, smaller, master]);
   for (const outcome of [viewOut, smallerOut, masterOut]) if (outcome.status === 'rejected') throw outcome.reason;

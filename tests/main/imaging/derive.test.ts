@@ -295,6 +295,11 @@ describe('large images', () => {
     const r = await deriveAll(`${dir}/large.dcm`);
     expect(r.master).toMatchObject({ encoding: 'jpegls', verifiedBitExact: true });
     expect(r.derivatives.map((d) => d.variant).sort()).toEqual(['preview', 'thumb200', 'thumb50', 'view']);
+    // The view, encoded baseline and transcoded (progressive-jpeg.test.ts checks the pixels): progressive, no baseline frame.
+    const view = r.derivatives.find((d) => d.variant === 'view')!;
+    expect(view.bytes.includes(Buffer.from([0xff, 0xc2]))).toBe(true);
+    expect(view.bytes.includes(Buffer.from([0xff, 0xc0, 0x00]))).toBe(false);
+    expect((await sharp(view.bytes).metadata()).isProgressive).toBe(true);
     // One after the other: the whole run lasts at least the view's encoding plus the master's.
     expect(r.timings.total).toBeGreaterThanOrEqual(r.timings.view + r.timings.master);
     const master = (await loadImage(r.master.bytes)) as DicomSource;
