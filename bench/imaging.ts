@@ -83,11 +83,17 @@ const execFileAsync = promisify(execFile);
 /**
  * Peak memory of one `deriveAll` of `path`, in bytes above the memory after a warm-up, measured in a
  * fresh child process (imaging-memory.ts): in this long-lived process malloc keeps what an earlier
- * large image freed, so later images showed +0 MB.
+ * large image freed, so later images showed +0 MB. `cold`: warmed up on a small uncompressed image,
+ * so the figure includes what a worker's first image of this kind costs once (its codec loaded, the
+ * WebAssembly and V8 heaps grown); `warm`: warmed up on the same image, as a worker that has
+ * processed its like before.
  */
-async function peakMemory(path: string): Promise<number> {
-  const { stdout } = await execFileAsync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'imaging-memory.ts'), images[1]!, path], { maxBuffer: 1 << 20 });
-  return (JSON.parse(stdout.trim().split('\n').pop()!) as { peak: number }).peak;
+async function peakMemory(path: string): Promise<{ cold: number; warm: number }> {
+  const peakAfter = async (warmUp: string) => {
+    const { stdout } = await execFileAsync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'imaging-memory.ts'), warmUp, path], { maxBuffer: 1 << 20 });
+    return (JSON.parse(stdout.trim().split('\n').pop()!) as { peak: number }).peak;
+  };
+  return { cold: await peakAfter(images[1]!), warm: await peakAfter(path) };
 }
 
 const timingRuns = 5;
@@ -188,7 +194,7 @@ export async function run(): Promise<void> {
         `master ${result.master.encoding}${result.master.verifiedBitExact ? ' bit-exact' : ''} ${kb(result.master.bytes.length)}` +
           (best && bestSize ? ` (JPEG-LS ${kb(best.jpegls)}, HTJ2K ${kb(best.htj2k)}, J2K ${kb(best.j2k)}; master/best ${(result.master.bytes.length / bestSize).toFixed(2)})` : ''),
         `ms decode ${ms(t.decode)} render ${ms(t.render)} thumb50 ${ms(t.thumb50)} thumb200 ${ms(t.thumb200)} preview ${ms(t.preview)} view ${ms(t.view)} master ${ms(t.master)} total ${ms(t.total)} | baseline ${ms(baseMs)}`,
-        `peak memory +${(peak / 1048576).toFixed(0)} MB = ${(peak / uncompressed).toFixed(1)}x decoded`,
+        `peak memory cold +${(peak.cold / 1048576).toFixed(0)} MB = ${(peak.cold / uncompressed).toFixed(1)}x decoded, warm +${(peak.warm / 1048576).toFixed(0)} MB = ${(peak.warm / uncompressed).toFixed(1)}x`,
       ].join('\n    '),
     );
   }
