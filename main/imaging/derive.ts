@@ -107,12 +107,11 @@ async function encodeAt(source: RenderedImage, spec: VariantSpec, quality: numbe
 
 /**
  * The bytes stored. A large image's baseline JPEG is rewritten losslessly by progressive-jpeg.ts
- * as progressive with optimal Huffman tables: the same pixels and, within 0.1 %, the size of
- * libjpeg's own progressive, optimised encoding, whose encoder holds two whole-image coefficient
- * buffers of 4 bytes per sample (+84 MB on a 4096×5120 ceph) where the transcoder keeps the
- * non-zero coefficients (+14 MB). Smaller images keep libjpeg's: it runs in libvips' threads,
- * beside this one, where the transcoder would hold up the measurements and the master on this
- * thread (a 2272×1818 ceph: ~110 ms of transcoding; +16 MB for libjpeg's buffers).
+ * as progressive with optimal Huffman tables: the same pixels, ~2 % smaller than libjpeg's own
+ * progressive, optimised encoding, whose encoder holds two whole-image coefficient buffers of 4
+ * bytes per sample (+84 MB on a 4096×5120 ceph) where the transcoder keeps the non-zero
+ * coefficients (+14 MB). Smaller images keep libjpeg's: it runs in libvips' threads, beside this
+ * one, where the transcoder would hold up the measurements and the master on this thread.
  */
 function stored(spec: VariantSpec, encoded: Encoded): Encoded {
   return spec.format === 'jpeg' && isLarge(encoded.info) ? { data: toProgressive(encoded.data), info: encoded.info } : encoded;
