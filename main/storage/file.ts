@@ -199,8 +199,9 @@ export class FileStore implements ObjectStore {
     checkKey(key);
     const requested = checkRange(options.range);
     // The open file (not the path) is what gets stat'ed and read, so a file replaced meanwhile is
-    // read whole, old or new.
-    const object = await this.openObject(key, wholeRead);
+    // read whole, old or new. A range is read whole only from a file that may be inline; from a
+    // larger one just the range streams.
+    const object = await this.openObject(key, requested ? inlineFileMax : wholeRead);
     try {
       const { info } = object;
       const range = requested ? clampRange(requested, info.size, key) : undefined;
