@@ -76,7 +76,8 @@ export async function downscale(rendered: RenderedImage, longSide: number): Prom
   return { width: info.width, height: info.height, channels: rendered.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-type Encoded = { data: Buffer; info: { width: number; height: number } };
+/** An encoding; `baseline`: a large image's JPEG, still to be made progressive (`stored`). */
+type Encoded = { data: Buffer; info: { width: number; height: number }; baseline?: boolean };
 
 /**
  * Images above this many pixels are "large": their JPEGs are transcoded to progressive here rather
@@ -98,9 +99,12 @@ async function encodeAt(source: RenderedImage, spec: VariantSpec, quality: numbe
   if (source.channels === 1) pipeline = pipeline.toColourspace('b-w');
   pipeline = pipeline.withExif({ IFD0: { ImageDescription: notForDiagnosis } });
   if (format === 'jpeg') {
-    const progressive = resized || !isLarge(source);
-    pipeline = pipeline.jpeg({ quality, quantisationTable: spec.quantTable ?? 0, progressive, mozjpeg: false, optimiseCoding: progressive });
-  } else if (format === 'webp') pipeline = pipeline.webp({ quality, effort: 4 });
+    // Outputs resized here (thumbnails) are small; any other is the size of `source`.
+    const baseline = !resized && isLarge(source);
+    pipeline = pipeline.jpeg({ quality, quantisationTable: spec.quantTable ?? 0, progressive: !baseline, mozjpeg: false, optimiseCoding: !baseline });
+    return { ...(await pipeline.toBuffer({ resolveWithObject: true })), baseline };
+  }
+  if (format === 'webp') pipeline = pipeline.webp({ quality, effort: 4 });
   else pipeline = pipeline.avif({ quality, effort: 2 });
   return pipeline.toBuffer({ resolveWithObject: true });
 }
@@ -113,8 +117,8 @@ async function encodeAt(source: RenderedImage, spec: VariantSpec, quality: numbe
  * coefficients (+14 MB). Smaller images keep libjpeg's: it runs in libvips' threads, beside this
  * one, where the transcoder would hold up the measurements and the master on this thread.
  */
-function stored(spec: VariantSpec, encoded: Encoded): Encoded {
-  return spec.format === 'jpeg' && isLarge(encoded.info) ? { data: toProgressive(encoded.data), info: encoded.info } : encoded;
+function stored(encoded: Encoded): Encoded {
+  return encoded.baseline ? { data: toProgressive(encoded.data), info: encoded.info } : encoded;
 }
 
 /**
@@ -175,7 +179,7 @@ export async function encodeVariant(rendered: RenderedImage, variant: Variant, s
   let output: Encoded;
   if (spec.minSsim === undefined) {
     // Resized (thumbnails) and encoded in one sharp pipeline.
-    output = stored(spec, await encodeAt(rendered, spec, quality, spec.longSide));
+    output = stored(await encodeAt(rendered, spec, quality, spec.longSide));
   } else {
     // The comparison needs the exact pixels encoded: resize first.
     const source = spec.longSide ? await downscale(rendered, spec.longSide) : rendered;
@@ -207,7 +211,7 @@ export async function encodeVariant(rendered: RenderedImage, variant: Variant, s
       found = await attempt();
       attempts++;
     }
-    output = stored(spec, await pending);
+    output = stored(await pending);
     measured = { ssim: found.ssim, psnr: found.psnr, minSsim: spec.minSsim, attempts, met: found.ssim >= spec.minSsim, grid };
   }
   const { data, info } = output;
