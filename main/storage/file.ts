@@ -87,12 +87,15 @@ function inlineFile(bytes: Uint8Array, sidecar: Sidecar): Buffer | undefined {
   return Buffer.concat([inlineMagic, length, header, bytes]);
 }
 
+/** Whether `bytes` (a file's start) is the inline layout's magic and header length. */
+const startsInline = (bytes: Buffer) => bytes.length >= inlinePrefix && bytes.subarray(0, inlineMagic.length).equals(inlineMagic);
+
 /**
  * An inline file's metadata and bytes, or undefined for a plain file. A file that starts with the
  * magic but whose header does not parse was damaged: `IntegrityError`, not a plain object.
  */
 function fromInline(file: Buffer, key: string): { sidecar: Sidecar; data: Buffer } | undefined {
-  if (file.length < inlinePrefix || !file.subarray(0, inlineMagic.length).equals(inlineMagic)) return undefined;
+  if (!startsInline(file)) return undefined;
   const length = file.readUInt32BE(inlineMagic.length);
   try {
     if (length > inlineHeaderMax || inlinePrefix + length > file.length) throw new Error(`header length ${length} out of range`);
@@ -347,7 +350,7 @@ export class FileStore implements ObjectStore {
   /** The object's size for a listing: a small file may be inline, its header not counted. */
   private async sizeOf(key: string, fileSize: number): Promise<number> {
     const start = await this.readStart(key, inlinePrefix);
-    if (start.length < inlinePrefix || !start.subarray(0, inlineMagic.length).equals(inlineMagic)) return fileSize;
+    if (!startsInline(start)) return fileSize;
     return fileSize - inlinePrefix - start.readUInt32BE(inlineMagic.length);
   }
 
