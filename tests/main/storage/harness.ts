@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -78,8 +78,13 @@ async function deniedAsNobody(root: string): Promise<StorageErrorCode | 'ok'> {
      catch (e) { console.log(e.code ?? 'ok'); }`,
   );
   await chmod(join(script, '..'), 0o755);
-  // The scratch root is private to this user: let `nobody` reach the probe script but not the store.
-  for (let dir = join(script, '..', '..'); dir.length > 4 && dir.startsWith('/tmp/'); dir = join(dir, '..')) await chmod(dir, 0o711);
+  // The scratch root is private to this user: let `nobody` reach the probe script but not the store;
+  // so is a checkout in a fresh `mktemp -d` (CI clones there): let `nobody` reach the code it runs.
+  const passable = async (from: string) => {
+    for (let dir = from; dir.length > 4 && dir.startsWith('/tmp/'); dir = join(dir, '..')) await chmod(dir, ((await stat(dir)).mode & 0o7777) | 0o711);
+  };
+  await passable(join(script, '..', '..'));
+  await passable(join(repoRoot, '..'));
   const tsx = join(repoRoot, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', tsx, script], { uid: 65534, gid: 65534, cwd: '/' });
